@@ -61,4 +61,4 @@ unittest:
 bench-kernels:
 	cmake -S bench -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/bench -j2 --target bench_kernels
-	build/bench/bench_kernels
+	build/bench/bench_kernels --benchmark_color=false $(BENCH_ARGS)
