@@ -1,0 +1,162 @@
+#include "hnsw_memory_graph.hpp"
+
+#include <algorithm>
+
+#include "hnsw_select.hpp"
+
+namespace mvvd::hnsw {
+
+MemoryGraph::MemoryGraph(std::size_t dims, Params params, Metric metric)
+    : dims_(dims),
+      params_(params),
+      metric_(metric),
+      distance_(search_distance(metric)),
+      level0_stride_(1 + static_cast<std::size_t>(params.max_neighbors(0))),
+      locks_(new std::mutex[kLockStripes]) {}
+
+std::uint32_t MemoryGraph::add(const float* vector, int level, std::uint64_t payload) {
+  auto id = static_cast<std::uint32_t>(levels_.size());
+  vectors_.insert(vectors_.end(), vector, vector + dims_);
+  levels_.push_back(static_cast<std::uint8_t>(level));
+  payloads_.push_back(payload);
+  level0_.resize(level0_.size() + level0_stride_, 0);
+  if (level > 0) {
+    if (upper_.size() <= id) upper_.resize(std::size_t{id} + 1);
+    upper_[id].assign(static_cast<std::size_t>(level) * (1 + params_.m), 0);
+  }
+  return id;
+}
+
+std::uint32_t* MemoryGraph::list(std::uint32_t id, int level) {
+  if (level == 0) return &level0_[std::size_t{id} * level0_stride_];
+  return &upper_[id][static_cast<std::size_t>(level - 1) * (1 + params_.m)];
+}
+
+const std::uint32_t* MemoryGraph::list(std::uint32_t id, int level) const {
+  return const_cast<MemoryGraph*>(this)->list(id, level);
+}
+
+const std::uint32_t* MemoryGraph::neighbors(std::uint32_t id, int level, std::size_t* count) const {
+  const std::uint32_t* l = list(id, level);
+  *count = l[0];
+  return l + 1;
+}
+
+std::size_t MemoryGraph::bytes_per_element() const {
+  // vector, level-0 list, level, payload, plus upper levels for the 1/(m-1) that have them
+  return dims_ * sizeof(float) + level0_stride_ * sizeof(std::uint32_t) + 1 + 8 +
+         (1 + params_.m) * sizeof(std::uint32_t) / std::max(1, params_.m - 1) + 1;
+}
+
+std::size_t MemoryGraph::memory_bytes() const {
+  std::size_t upper = upper_.capacity() * sizeof(upper_[0]);
+  for (const auto& u : upper_) upper += u.capacity() * sizeof(std::uint32_t);
+  return vectors_.capacity() * sizeof(float) + level0_.capacity() * sizeof(std::uint32_t) +
+         levels_.capacity() + payloads_.capacity() * 8 + upper;
+}
+
+bool MemoryGraph::View::neighbors(std::uint32_t id, int level, std::vector<std::uint32_t>& out) {
+  if (locking_) {
+    std::lock_guard<std::mutex> guard(g_.lock_of(id));
+    std::size_t n;
+    const std::uint32_t* l = g_.neighbors(id, level, &n);
+    out.assign(l, l + n);
+  } else {
+    std::size_t n;
+    const std::uint32_t* l = g_.neighbors(id, level, &n);
+    out.assign(l, l + n);
+  }
+  return true;
+}
+
+bool MemoryGraph::View::distances(const std::uint32_t* ids, std::size_t n, float* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 1 < n) __builtin_prefetch(g_.vector(ids[i + 1]));
+    out[i] = g_.distance_(query_, g_.vector(ids[i]), g_.dims_);
+  }
+  return true;
+}
+
+// Adds `to` to the list of `from`, pruning by the heuristic when the list is full.
+void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
+  std::lock_guard<std::mutex> guard(lock_of(from));
+  std::uint32_t* l = list(from, level);
+  std::size_t n = l[0];
+  auto max = static_cast<std::size_t>(params_.max_neighbors(level));
+  for (std::size_t i = 1; i <= n; ++i)
+    if (l[i] == to) return;
+  if (n < max) {
+    l[1 + n] = to;
+    l[0] = static_cast<std::uint32_t>(n + 1);
+    return;
+  }
+  const float* base = vector(from);
+  std::vector<Candidate> candidates;
+  candidates.reserve(n + 1);
+  for (std::size_t i = 1; i <= n; ++i)
+    candidates.push_back({distance_(base, vector(l[i]), dims_), l[i]});
+  candidates.push_back({distance_(base, vector(to), dims_), to});
+  std::sort(candidates.begin(), candidates.end(), closer);
+  auto kept = select_neighbors(candidates, max, distance_, dims_,
+                               [&](std::size_t i) { return vector(candidates[i].id); });
+  for (std::size_t i = 0; i < kept.size(); ++i) l[1 + i] = candidates[kept[i]].id;
+  l[0] = static_cast<std::uint32_t>(kept.size());
+}
+
+void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& visited) {
+  const int level = levels_[id];
+  std::unique_lock<std::mutex> entry_guard(entry_lock_);
+  if (entry_ == kNoElement) {
+    entry_ = id;
+    max_level_ = level;
+    return;
+  }
+  const std::uint32_t entry = entry_;
+  const int top = max_level_;
+  if (level <= top) entry_guard.unlock();  // keep it only if this element becomes the entry
+
+  const float* q = vector(id);
+  View view(*this, q, true);
+  const Candidate start{distance_(q, vector(entry), dims_), entry};
+  Candidate current = start;
+  for (int l = top; l > level; --l) greedy_closest(view, l, &current, scratch);
+  // A concurrent insert may already link to this element; it must not be its own neighbour.
+  std::vector<Candidate> entries{current.id == id ? start : current}, found;
+  for (int l = std::min(level, top); l >= 0; --l) {
+    visited.clear();
+    visited.insert(id);
+    for (const Candidate& e : entries) visited.insert(e.id);
+    search_level(view, l, entries, static_cast<std::size_t>(params_.ef_construction), visited,
+                 scratch, found);
+    auto kept = select_neighbors(found, static_cast<std::size_t>(params_.m), distance_, dims_,
+                                 [&](std::size_t i) { return vector(found[i].id); });
+    {
+      std::lock_guard<std::mutex> guard(lock_of(id));
+      std::uint32_t* own = list(id, l);
+      for (std::size_t i = 0; i < kept.size(); ++i) own[1 + i] = found[kept[i]].id;
+      own[0] = static_cast<std::uint32_t>(kept.size());
+    }
+    for (std::size_t i : kept) connect(found[i].id, id, l);
+    entries.swap(found);
+  }
+  if (level > top) {
+    entry_ = id;
+    max_level_ = level;
+  }
+}
+
+std::vector<Candidate> MemoryGraph::search(const float* query, std::size_t k, std::size_t ef,
+                                           SearchScratch& scratch, EpochVisited& visited) const {
+  std::vector<Candidate> found;
+  if (entry_ == kNoElement) return found;
+  View view(*this, query, false);
+  Candidate current{distance_(query, vector(entry_), dims_), entry_};
+  for (int l = max_level_; l > 0; --l) greedy_closest(view, l, &current, scratch);
+  visited.clear();
+  visited.insert(current.id);
+  search_level(view, 0, {current}, std::max(ef, k), visited, scratch, found);
+  if (found.size() > k) found.resize(k);
+  return found;
+}
+
+}  // namespace mvvd::hnsw

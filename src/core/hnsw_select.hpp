@@ -1,0 +1,81 @@
+// Neighbour selection by the HNSW heuristic (Malkov & Yashunin, algorithm 4): walk candidates
+// nearest first and keep one only if it is closer to the base element than to every neighbour
+// already kept. This keeps links pointing in diverse directions, which is what makes the graph
+// navigable on clustered data.
+#pragma once
+#include "no_postgres.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "candidate.hpp"
+#include "metric.hpp"
+
+namespace mvvd::hnsw {
+
+// candidates: sorted nearest first by distance to the base element; vector_of(i) gives the
+// vector of candidates[i]. Returns the indices (into candidates) of at most max_keep chosen ones.
+template <class VectorOf>
+std::vector<std::size_t> select_neighbors(const std::vector<Candidate>& candidates,
+                                          std::size_t max_keep, SearchDistance distance,
+                                          std::size_t dims, VectorOf vector_of) {
+  std::vector<std::size_t> kept;
+  if (candidates.size() <= max_keep) {
+    for (std::size_t i = 0; i < candidates.size(); ++i) kept.push_back(i);
+    return kept;
+  }
+  for (std::size_t i = 0; i < candidates.size() && kept.size() < max_keep; ++i) {
+    const float* v = vector_of(i);
+    bool diverse = true;
+    for (std::size_t j : kept) {
+      if (distance(v, vector_of(j), dims) < candidates[i].distance) {
+        diverse = false;
+        break;
+      }
+    }
+    if (diverse) kept.push_back(i);
+  }
+  return kept;
+}
+
+}  // namespace mvvd::hnsw
+
+namespace mvvd::hnsw {
+
+// The neighbour list of a base element after linking a new element to it: appended when the list
+// has room, else the heuristic picks max_keep among the old neighbours and the new one.
+// vectors holds the current neighbours' vectors (ids.size() x dims).
+inline std::vector<std::uint32_t> add_neighbor(const float* base,
+                                               const std::vector<std::uint32_t>& ids,
+                                               const float* vectors, std::uint32_t new_id,
+                                               const float* new_vector, std::size_t max_keep,
+                                               Metric metric, std::size_t dims) {
+  std::vector<std::uint32_t> result(ids);
+  if (std::find(ids.begin(), ids.end(), new_id) != ids.end()) return result;
+  if (ids.size() < max_keep) {
+    result.push_back(new_id);
+    return result;
+  }
+  SearchDistance distance = search_distance(metric);
+  std::vector<Candidate> candidates;
+  std::vector<const float*> vector_of;
+  for (std::size_t i = 0; i <= ids.size(); ++i) {
+    const float* v = i < ids.size() ? vectors + i * dims : new_vector;
+    candidates.push_back({distance(base, v, dims), static_cast<std::uint32_t>(i)});
+  }
+  std::sort(candidates.begin(), candidates.end(), closer);
+  for (const Candidate& c : candidates)
+    vector_of.push_back(c.id < ids.size() ? vectors + std::size_t{c.id} * dims : new_vector);
+  auto kept = select_neighbors(candidates, max_keep, distance, dims,
+                               [&](std::size_t i) { return vector_of[i]; });
+  result.clear();
+  for (std::size_t i : kept) {
+    std::uint32_t index = candidates[i].id;
+    result.push_back(index < ids.size() ? ids[index] : new_id);
+  }
+  return result;
+}
+
+}  // namespace mvvd::hnsw

@@ -1,0 +1,26 @@
+// The four metrics as the graph search sees them: one float "search distance" where smaller is
+// closer, and its conversion to the value the SQL operator returns.
+#pragma once
+#include "no_postgres.hpp"
+
+#include <cstddef>
+
+namespace mvvd {
+
+enum class Metric { kL2 = 0, kInnerProduct = 1, kCosine = 2, kL1 = 3 };
+
+// Search distance of a metric: L2 squared, negative inner product, cosine distance, L1.
+using SearchDistance = float (*)(const float* a, const float* b, std::size_t n);
+
+// The search distance function of a metric, bound to the active SIMD kernels.
+SearchDistance search_distance(Metric metric);
+
+// The SQL operator's value (<->, <#>, <=>, <+>) for a search distance: monotone, so the order of
+// search distances is the order of operator values. Exact for L2, inner product and L1 (the same
+// float kernel result the operator converts); within float rounding for cosine.
+double operator_distance(Metric metric, float search_distance);
+
+// A metric from its number (as stored in an index's metapage); false when out of range.
+bool metric_from_int(int value, Metric* out);
+
+}  // namespace mvvd
