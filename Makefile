@@ -52,7 +52,7 @@ all: $(SQL_SCRIPT)
 
 # The C++ core on its own: GoogleTest suite and Google Benchmark programs.
 CMAKE_BUILD = build/core
-.PHONY: unittest bench-kernels
+.PHONY: unittest bench-kernels bench-hnsw-core
 unittest:
 	cmake -S test -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(CMAKE_BUILD) -j2
@@ -62,3 +62,9 @@ bench-kernels:
 	cmake -S bench -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/bench -j2 --target bench_kernels
 	build/bench/bench_kernels --benchmark_color=false $(BENCH_ARGS)
+
+# Our HNSW core vs hnswlib in one run; BENCH_ARGS may name BASE.npy QUERIES.npy.
+bench-hnsw-core:
+	cmake -S bench -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/bench -j2 --target hnsw_core_bench
+	build/bench/hnsw_core_bench $(BENCH_ARGS)

@@ -538,7 +538,7 @@ def parse_args(argv):
     p.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=True,
                    help="one untimed pass over the queries before each timed pass")
     p.add_argument("--skip-load", action="store_true",
-                   help="reuse table items when it has the same row count")
+                   help="reuse table items when it has the same row count (same data assumed)")
     p.add_argument("--dsn", default="", help="libpq connection string (default: PG* env)")
     p.add_argument("--json", help="write all figures to this file")
     args = p.parse_args(argv)
