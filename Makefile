@@ -8,7 +8,7 @@ PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/l
 
 # The extension script is assembled from one file per concept, in dependency order.
 SQL_PARTS = src/sql/vector_type.sql src/sql/vector_casts.sql src/sql/vector_functions.sql \
-	src/sql/vector_btree.sql src/sql/vector_aggregates.sql
+	src/sql/vector_btree.sql src/sql/vector_aggregates.sql src/sql/hnsw.sql
 SQL_SCRIPT = src/sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA_built = $(SQL_SCRIPT)
 
@@ -18,7 +18,7 @@ GLUE_OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
 MODULE_big = $(EXTENSION)
 OBJS = $(GLUE_OBJS) $(SHIM_OBJS) $(CORE_OBJS)
 
-REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors
+REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors hnsw_index hnsw_edge hnsw_errors
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 # -Wextra's unused-parameter and sign-compare fire on PostgreSQL's own headers and idioms.
@@ -29,6 +29,9 @@ PG_CFLAGS += -Werror
 PG_CXXFLAGS += -Werror
 endif
 SHLIB_LINK += -lstdc++
+
+# Rebuild objects when a header they include changes (PGXS tracks this only when asked).
+override autodepend = yes
 
 # JIT bitcode is useless for C++ kernels and would need every per-file SIMD flag repeated.
 override with_llvm = no

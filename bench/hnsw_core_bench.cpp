@@ -90,12 +90,12 @@ Row measure(const Matrix& q, const std::vector<std::vector<std::uint32_t>>& gt, 
   }
   double total = seconds_since(all);
   std::sort(lat.begin(), lat.end());
-  return {r / static_cast<double>(q.rows), static_cast<double>(q.rows) / total,
-          lat[lat.size() / 2], lat[lat.size() * 99 / 100]};
+  return {r / static_cast<double>(q.rows), static_cast<double>(q.rows) / total, lat[lat.size() / 2],
+          lat[lat.size() * 99 / 100]};
 }
 
-std::unique_ptr<mvvd::hnsw::MemoryGraph> build_ours(const Matrix& base, int m, int efc,
-                                                    int threads, double* secs) {
+std::unique_ptr<mvvd::hnsw::MemoryGraph> build_ours(const Matrix& base, int m, int efc, int threads,
+                                                    double* secs) {
   auto t = Clock::now();
   mvvd::hnsw::Params p{m, efc};
   auto g = std::make_unique<mvvd::hnsw::MemoryGraph>(base.cols, p, mvvd::Metric::kL2);
@@ -104,7 +104,8 @@ std::unique_ptr<mvvd::hnsw::MemoryGraph> build_ours(const Matrix& base, int m, i
   for (std::size_t i = 0; i < base.rows; ++i)
     g->add(base.row(i), mvvd::hnsw::random_level(1.0 - u(rng), p.level_mult()), i);
   std::string error;
-  mvvd::hnsw::link_all(*g, threads, 50, [](std::size_t) { return true; }, &error);
+  mvvd::hnsw::link_all(
+      *g, threads, 50, [](std::size_t) { return true; }, &error);
   *secs = seconds_since(t);
   return g;
 }
@@ -153,9 +154,10 @@ int main(int argc, char** argv) {
   hnswlib::L2Space space(base.cols);
   build_hnswlib(space, base, m, efc, 1, &lib1);
   auto lib = build_hnswlib(space, base, m, efc, 2, &lib2);
-  std::printf("build s (1 thread / 2 threads): mvvd %.2f / %.2f   hnswlib %.2f / %.2f   "
-              "ratio %.2f / %.2f\n",
-              ours1, ours2, lib1, lib2, ours1 / lib1, ours2 / lib2);
+  std::printf(
+      "build s (1 thread / 2 threads): mvvd %.2f / %.2f   hnswlib %.2f / %.2f   "
+      "ratio %.2f / %.2f\n",
+      ours1, ours2, lib1, lib2, ours1 / lib1, ours2 / lib2);
 
   std::printf("%6s | %-30s | %-30s | %s\n", "ef", "mvvd recall  QPS     p50ms p99ms",
               "hnswlib recall QPS    p50ms p99ms", "QPS ratio");

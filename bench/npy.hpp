@@ -33,7 +33,8 @@ inline Matrix read_npy(const std::string& path) {
   }
   std::string header(header_len, ' ');
   in.read(&header[0], header_len);
-  if (header.find("'<f4'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos)
+  if (header.find("'<f4'") == std::string::npos ||
+      header.find("'fortran_order': False") == std::string::npos)
     throw std::runtime_error(path + ": expected a C-ordered float32 array");
   auto open = header.find('(', header.find("'shape'"));
   Matrix m;

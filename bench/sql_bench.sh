@@ -15,6 +15,7 @@ export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 PYTHON=${PYTHON:-/usr/bin/python3}
 
 # Only what the benchmark needs; mvvd_install_deps is a no-op when they are all present.
+# shellcheck disable=SC2034  # read by mvvd_install_deps
 MVVD_PACKAGES=(postgresql-15 python3-numpy python3-psycopg)
 mvvd_install_deps
 

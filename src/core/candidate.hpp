@@ -27,6 +27,14 @@ inline bool closer(const Candidate& a, const Candidate& b) {
 }
 
 // Nearest on top (for the candidates still to expand).
+// The heaps' orderings as function objects, so the comparisons inline.
+struct Closer {
+  bool operator()(const Candidate& a, const Candidate& b) const { return closer(a, b); }
+};
+struct Farther {
+  bool operator()(const Candidate& a, const Candidate& b) const { return closer(b, a); }
+};
+
 class NearestFirst {
  public:
   bool empty() const { return heap_.empty(); }
@@ -34,18 +42,22 @@ class NearestFirst {
   const Candidate& top() const { return heap_.front(); }
   void push(Candidate c) {
     heap_.push_back(c);
-    std::push_heap(heap_.begin(), heap_.end(), farther);
+    std::push_heap(heap_.begin(), heap_.end(), Farther());
   }
   Candidate pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), farther);
+    std::pop_heap(heap_.begin(), heap_.end(), Farther());
     Candidate c = heap_.back();
     heap_.pop_back();
     return c;
   }
   void clear() { heap_.clear(); }
+  // Adds many at once (cheaper than pushing one by one when they outnumber the heap).
+  void push_all(const std::vector<Candidate>& more) {
+    heap_.insert(heap_.end(), more.begin(), more.end());
+    std::make_heap(heap_.begin(), heap_.end(), Farther());
+  }
 
  private:
-  static bool farther(const Candidate& a, const Candidate& b) { return closer(b, a); }
   std::vector<Candidate> heap_;
 };
 
@@ -57,10 +69,10 @@ class FarthestFirst {
   const Candidate& top() const { return heap_.front(); }
   void push(Candidate c) {
     heap_.push_back(c);
-    std::push_heap(heap_.begin(), heap_.end(), closer);
+    std::push_heap(heap_.begin(), heap_.end(), Closer());
   }
   Candidate pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), closer);
+    std::pop_heap(heap_.begin(), heap_.end(), Closer());
     Candidate c = heap_.back();
     heap_.pop_back();
     return c;
@@ -69,7 +81,7 @@ class FarthestFirst {
   // Moves the contents out, nearest first.
   void drain_sorted(std::vector<Candidate>& out) {
     out.assign(heap_.begin(), heap_.end());
-    std::sort(out.begin(), out.end(), mvvd::closer);
+    std::sort(out.begin(), out.end(), Closer());
     heap_.clear();
   }
 

@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <numeric>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,7 @@ namespace {
 struct Shared {
   explicit Shared(MemoryGraph& g) : graph(g) {}
   MemoryGraph& graph;
+  std::vector<std::uint32_t> order;  // link order: a seeded shuffle of the ids
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> linked{0};
   std::atomic<bool> stop{false};
@@ -31,9 +34,9 @@ void worker(Shared& s) {
     EpochVisited visited(s.graph.size());
     for (;;) {
       if (s.stop.load(std::memory_order_relaxed)) break;
-      std::size_t id = s.next.fetch_add(1);
-      if (id >= s.graph.size()) break;
-      s.graph.link(static_cast<std::uint32_t>(id), scratch, visited);
+      std::size_t i = s.next.fetch_add(1);
+      if (i >= s.order.size()) break;
+      s.graph.link(s.order[i], scratch, visited);
       s.linked.fetch_add(1, std::memory_order_relaxed);
     }
   } catch (const std::exception& e) {
@@ -73,6 +76,14 @@ std::vector<std::thread> start_workers(Shared& s, int threads) {
 BuildResult link_all(MemoryGraph& graph, int threads, int poll_ms,
                      const std::function<bool(std::size_t linked)>& poll, std::string* error) {
   Shared s(graph);
+  // Rows often arrive grouped (by cluster, category or time); linked in that order by several
+  // threads, a group's first elements link concurrently without seeing each other and whole
+  // groups can end up cut off from the graph. A shuffled order avoids that and builds a better
+  // graph even with one thread.
+  s.order.resize(graph.size());
+  std::iota(s.order.begin(), s.order.end(), 0u);
+  std::mt19937_64 rng(0x5EED);
+  std::shuffle(s.order.begin(), s.order.end(), rng);
   std::vector<std::thread> pool = start_workers(s, threads < 1 ? 1 : threads);
   bool cancelled = false;
   {

@@ -1,10 +1,15 @@
 // An index scan's search: the HNSW beam search at level 0, made resumable so a scan can return
-// more than ef results (iterative scan). Result r + 1 is returned once the search has converged
-// for a beam of max(ef, r + 1): for the first ef results that is exactly the usual ef search, and
-// past them the beam widens by one per result, so a LIMIT under a selective WHERE still fills.
+// more than ef results (iterative scan).
+//
+// Phase 1 is the plain search with a beam of ef; its results are returned nearest first. Phase 2
+// starts when the executor wants more: every element seen but not returned becomes a pending
+// result and every element not yet expanded a candidate, and the next result is returned once
+// no candidate is nearer than it (a beam one wider than the results so far, growing by one per
+// result), so a LIMIT under a selective WHERE still fills.
 #pragma once
 #include "no_postgres.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -29,7 +34,7 @@ class IncrementalSearch {
   IncrementalSearch(std::size_t ef, IterativeMode mode, std::size_t max_visits)
       : ef_(ef < 1 ? 1 : ef), mode_(mode), max_visits_(max_visits) {}
 
-  // Descends from the entry point (on entry_level) to level 0 and seeds the search there.
+  // Descends from the entry point (on entry_level) to level 0 and runs the phase-1 search.
   bool start(Graph& graph, std::uint32_t entry, int entry_level) {
     float d;
     if (!graph.distances(&entry, 1, &d)) return false;
@@ -37,20 +42,24 @@ class IncrementalSearch {
     for (int l = entry_level; l > 0; --l)
       if (!greedy_closest(graph, l, &current, scratch_)) return false;
     visited_.insert(current.id);
-    add(current);
-    return true;
+    ++visited_count_;
+    to_expand_.push(current);
+    best_.push(current);
+    return beam_search(graph);
   }
 
   // The next result, nearest first (see IterativeMode).
   Step next(Graph& graph, Candidate* out) {
-    if (mode_ == IterativeMode::kOff && returned_ >= ef_) return Step::kExhausted;
-    // Elements already returned or dropped are spent: the beam must reach one past them.
-    std::size_t spent = returned_ + dropped_;
-    std::size_t beam = spent + 1 > ef_ ? spent + 1 : ef_;
-    while (best_.size() < beam && !overflow_.empty()) best_.push(overflow_.pop());
-    while (!to_expand_.empty() && visited_count_ < max_visits_) {
-      if (best_.size() >= beam && closer(best_.top(), to_expand_.top())) break;
-      if (!expand(graph, to_expand_.pop(), beam)) return Step::kFailed;
+    if (returned_ < first_.size()) {
+      *out = first_[returned_++];
+      last_returned_ = out->distance;
+      return Step::kFound;
+    }
+    if (mode_ == IterativeMode::kOff) return Step::kExhausted;
+    if (!widened_) widen();
+    while (!to_expand_.empty() && visited_count_ < max_visits_ &&
+           (pending_.empty() || !closer(pending_.top(), to_expand_.top()))) {
+      if (!expand(graph, to_expand_.pop(), true)) return Step::kFailed;
     }
     if (pending_.empty()) return Step::kExhausted;
     *out = pending_.pop();
@@ -62,18 +71,27 @@ class IncrementalSearch {
   std::size_t visited() const { return visited_count_; }
 
  private:
-  // A newly seen element: a candidate to expand, to return, and to rank in the beam.
-  void add(Candidate c) {
-    ++visited_count_;
-    to_expand_.push(c);
-    if (mode_ != IterativeMode::kStrict || returned_ == 0 || !(c.distance < last_returned_))
-      pending_.push(c);
-    else
-      ++dropped_;
-    best_.push(c);
+  // Phase 1: expand while a candidate is nearer than the beam's worst.
+  bool beam_search(Graph& graph) {
+    while (!to_expand_.empty() && visited_count_ < max_visits_) {
+      if (best_.size() >= ef_ && closer(best_.top(), to_expand_.top())) break;
+      if (!expand(graph, to_expand_.pop(), false)) return false;
+    }
+    best_.drain_sorted(first_);
+    return true;
   }
 
-  bool expand(Graph& graph, Candidate c, std::size_t beam) {
+  // Phase 2 setup: everything seen and not returned is pending; everything unexpanded, a
+  // candidate.
+  void widen() {
+    widened_ = true;
+    pending_.push_all(passed_over_);
+    to_expand_.push_all(passed_over_);
+    passed_over_.clear();
+    passed_over_.shrink_to_fit();
+  }
+
+  bool expand(Graph& graph, Candidate c, bool phase2) {
     if (!graph.neighbors(c.id, 0, scratch_.neighbor_ids)) return false;
     scratch_.fresh_ids.clear();
     for (std::uint32_t id : scratch_.neighbor_ids)
@@ -83,9 +101,19 @@ class IncrementalSearch {
     if (!graph.distances(scratch_.fresh_ids.data(), scratch_.fresh_ids.size(),
                          scratch_.fresh_distances.data()))
       return false;
+    visited_count_ += scratch_.fresh_ids.size();
     for (std::size_t i = 0; i < scratch_.fresh_ids.size(); ++i) {
-      add({scratch_.fresh_distances[i], scratch_.fresh_ids[i]});
-      if (best_.size() > beam) overflow_.push(best_.pop());
+      Candidate n{scratch_.fresh_distances[i], scratch_.fresh_ids[i]};
+      if (phase2) {
+        to_expand_.push(n);
+        if (mode_ != IterativeMode::kStrict || !(n.distance < last_returned_)) pending_.push(n);
+      } else if (best_.size() < ef_ || closer(n, best_.top())) {
+        to_expand_.push(n);
+        best_.push(n);
+        if (best_.size() > ef_) passed_over_.push_back(best_.pop());
+      } else {
+        passed_over_.push_back(n);  // not expanded in phase 1; a candidate in phase 2
+      }
     }
     return true;
   }
@@ -95,13 +123,14 @@ class IncrementalSearch {
   std::size_t max_visits_;
   HashVisited visited_;
   SearchScratch scratch_;
-  NearestFirst to_expand_;  // seen, not yet expanded
-  FarthestFirst best_;      // the beam: the closest seen, at most max(ef, returned + 1)
-  NearestFirst overflow_;   // seen, pushed out of the beam (it may widen again)
-  NearestFirst pending_;    // seen, not yet returned
+  NearestFirst to_expand_;              // seen, not yet expanded
+  FarthestFirst best_;                  // phase 1: the ef nearest seen
+  std::vector<Candidate> first_;        // phase 1's results, nearest first
+  std::vector<Candidate> passed_over_;  // phase 1: seen, outside the beam
+  NearestFirst pending_;                // phase 2: seen, not yet returned
+  bool widened_ = false;
   std::size_t visited_count_ = 0;
   std::size_t returned_ = 0;
-  std::size_t dropped_ = 0;  // strict order: late finds closer than the last returned
   float last_returned_ = 0.0f;
 };
 

@@ -14,8 +14,16 @@ MemoryGraph::MemoryGraph(std::size_t dims, Params params, Metric metric)
       level0_stride_(1 + static_cast<std::size_t>(params.max_neighbors(0))),
       locks_(new std::mutex[kLockStripes]) {}
 
+void MemoryGraph::reserve(std::size_t n) {
+  vectors_.reserve(n * dims_);
+  levels_.reserve(n);
+  payloads_.reserve(n);
+  level0_.reserve(n * level0_stride_);
+}
+
 std::uint32_t MemoryGraph::add(const float* vector, int level, std::uint64_t payload) {
   auto id = static_cast<std::uint32_t>(levels_.size());
+  if (levels_.size() == levels_.capacity()) reserve(levels_.size() + levels_.size() / 8 + 1024);
   vectors_.insert(vectors_.end(), vector, vector + dims_);
   levels_.push_back(static_cast<std::uint8_t>(level));
   payloads_.push_back(payload);

@@ -24,6 +24,8 @@ class MemoryGraph {
  public:
   MemoryGraph(std::size_t dims, Params params, Metric metric);
 
+  // Makes room for n elements (growth is otherwise in steps of 1/8 of the size).
+  void reserve(std::size_t n);
   // Adds an element (not yet linked): its vector, level and an opaque payload (a heap TID).
   // Not thread-safe; all elements are added before link() runs.
   std::uint32_t add(const float* vector, int level, std::uint64_t payload);

@@ -6,6 +6,8 @@
 
 #include "fmgr.h"
 
+#include "hnsw.h"
+
 PG_MODULE_MAGIC;
 
 void _PG_init(void);
@@ -14,4 +16,5 @@ void _PG_init(void);
 void
 _PG_init(void)
 {
+	HnswInitGucs();
 }

@@ -1,0 +1,466 @@
+/*
+ * Inserting one element into an mvvd_hnsw index on pages (aminsert, and a build past its memory
+ * budget). The element gets the next id (a new chunk of pages when the last one is full), its
+ * vector and record are written, the core chooses its neighbours by searching the graph through
+ * callbacks, and each neighbour is linked back under an exclusive lock on its list page.
+ *
+ * Lock order: a neighbour-list page (record or upper page) may be held while vector pages are
+ * read; a vector page is never held while waiting for another lock. The metapage is locked
+ * only on its own, briefly.
+ */
+#include "postgres.h"
+
+#include "access/xloginsert.h"
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+
+#include "hnsw.h"
+#include "shim_error.h"
+#include "vector.h"
+
+/* Cosine distance is undefined for a zero vector, so such vectors are not indexed for it. */
+bool
+HnswIndexable(int metric, const float *vector, int dims)
+{
+	if (metric != 2)
+		return true;
+	for (int i = 0; i < dims; i++)
+		if (vector[i] != 0.0f)
+			return true;
+	return false;
+}
+
+/* The page type of page p of a chunk. */
+static uint16
+chunk_page_type(const HnswLayout *l, uint32 p)
+{
+	if (p < l->vector_pages)
+		return HNSW_PAGE_VECTOR;
+	if (p < l->vector_pages + l->record_pages)
+		return HNSW_PAGE_RECORD;
+	return HNSW_PAGE_UPPER;
+}
+
+/*
+ * Appends (formats) the pages of a new chunk. Blocks left over from a crash between extending
+ * and recording the chunk in the metapage are formatted again rather than skipped.
+ */
+static void
+add_chunk(HnswIndex *hi, uint32 chunk)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	BlockNumber start = HnswChunkStart(l, chunk);
+	BlockNumber nblocks;
+
+	LockRelationForExtension(hi->rel, ExclusiveLock);
+	nblocks = RelationGetNumberOfBlocks(hi->rel);
+	for (uint32 p = 0; p < l->chunk_pages; p++)
+	{
+		BlockNumber block = start + p;
+		Buffer buf;
+
+		if (block < nblocks)
+			buf = ReadBufferExtended(hi->rel, MAIN_FORKNUM, block,
+									 RBM_ZERO_AND_LOCK, NULL);
+		else
+		{
+			buf = ReadBufferExtended(hi->rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL,
+									 NULL);
+			LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		}
+		if (BufferGetBlockNumber(buf) != block)
+			ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+							errmsg("index \"%s\" has an unexpected size",
+								   RelationGetRelationName(hi->rel)),
+							errdetail("Block %u was appended where block %u "
+									  "was expected.",
+									  BufferGetBlockNumber(buf), block),
+							errhint("REINDEX the index.")));
+		START_CRIT_SECTION();
+		HnswInitPage(BufferGetPage(buf), chunk_page_type(l, p));
+		MarkBufferDirty(buf);
+		if (!hi->building && RelationNeedsWAL(hi->rel))
+			log_newpage_buffer(buf, true);
+		END_CRIT_SECTION();
+		UnlockReleaseBuffer(buf);
+	}
+	UnlockRelationForExtension(hi->rel, ExclusiveLock);
+}
+
+/*
+ * Takes the next element id (adding a chunk when the last is full) and returns the entry point
+ * as it is now. The first vector of an index created empty fixes its dimensions.
+ */
+static uint32
+allocate_element(HnswIndex *hi, int dims, uint32 *entry, int *entry_level)
+{
+	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
+	HnswEdit edit;
+	HnswMeta *meta;
+	uint32 id;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	if (meta->dims != 0 && meta->dims != dims)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("different vector dimensions %d and %d", meta->dims, dims),
+			 errdetail("Index \"%s\" holds %d-dimensional vectors.",
+					   RelationGetRelationName(hi->rel), meta->dims),
+			 errhint("Declare the column as vector(%d), or index an "
+					 "expression that picks one size.",
+					 meta->dims)));
+	if (meta->next_id == MVVD_NO_ELEMENT - 1)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("index \"%s\" is full",
+							   RelationGetRelationName(hi->rel)),
+						errhint("REINDEX to reclaim deleted elements.")));
+
+	HnswEditStart(&edit, hi);
+	meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+	if (meta->dims == 0)
+	{
+		meta->dims = dims;
+		HnswComputeLayout(dims, meta->m, &meta->layout);
+	}
+	hi->meta = *meta;
+	id = meta->next_id++;
+	if (id / meta->layout.elements_per_chunk >= meta->chunks)
+	{
+		add_chunk(hi, meta->chunks);
+		meta->chunks++;
+	}
+	*entry = meta->entry_id;
+	*entry_level = meta->entry_level;
+	hi->meta = *meta;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+	return id;
+}
+
+/* Reserves upper slots for an element's levels; returns the level it gets (maybe lower). */
+static int
+reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint16 *first_slot)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	uint32 chunk = id / l->elements_per_chunk;
+	Buffer buf;
+	HnswEdit edit;
+	HnswPageOpaque *opaque;
+	uint32 capacity = HnswUpperSlotsPerChunk(l);
+
+	*first_slot = 0;
+	if (level == 0)
+		return 0;
+	buf = ReadBuffer(hi->rel, HnswFirstUpperBlock(l, chunk));
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	opaque = HnswPageGetOpaque(HnswEditPage(&edit, buf));
+	level = Min((uint32) level, capacity - Min(opaque->counter, capacity));
+	*first_slot = opaque->counter;
+	opaque->counter += level;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+	return level;
+}
+
+/* Writes an element's record (no neighbours yet): from here on it is a valid element. */
+static void
+write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
+			 uint16 upper_slot)
+{
+	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
+	Buffer buf = ReadBuffer(hi->rel, place.block);
+	HnswEdit edit;
+	HnswRecord *rec;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	rec = HnswRecordIn(HnswEditPage(&edit, buf), &hi->meta.layout, place);
+	memset(rec, 0, hi->meta.layout.record_bytes);
+	rec->heaptid = *heaptid;
+	rec->level = level;
+	rec->upper_slot = upper_slot;
+	rec->flags = HNSW_RECORD_VALID;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+}
+
+/* The place of id's neighbour list on a level (false if it has no such level). */
+static bool
+list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
+{
+	HnswRecord header;
+
+	if (level == 0)
+	{
+		*place = HnswRecordPlace(&hi->meta.layout, id);
+		return true;
+	}
+	if (!HnswReadRecordHeader(hi, id, &header) || level > header.level)
+		return false;
+	*place = HnswUpperPlace(&hi->meta.layout,
+							id / hi->meta.layout.elements_per_chunk,
+							header.upper_slot + level - 1);
+	return true;
+}
+
+/* The count and ids of a neighbour list at a place of a page. */
+static uint32 *
+list_at(Page page, HnswIndex *hi, int level, HnswPlace place, uint32 **count,
+		uint16 **count16)
+{
+	char *at = HnswPagePayload(page) + place.offset;
+
+	*count = NULL;
+	*count16 = NULL;
+	if (level == 0)
+	{
+		HnswRecord *rec = (HnswRecord *) at;
+
+		*count16 = &rec->count0;
+		return rec->neighbors;
+	}
+	*count = &((HnswUpperSlot *) at)->count;
+	return ((HnswUpperSlot *) at)->ids;
+}
+
+/* Replaces the neighbour list of id on a level. */
+void
+HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
+{
+	HnswPlace place;
+	Buffer buf;
+	HnswEdit edit;
+	uint32 *count;
+	uint16 *count16;
+	uint32 *list;
+
+	if (!list_place(hi, id, level, &place))
+		return;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	list =
+		list_at(HnswEditPage(&edit, buf), hi, level, place, &count, &count16);
+	memcpy(list, ids, n * sizeof(uint32));
+	if (count)
+		*count = n;
+	else
+		*count16 = n;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Adds new_id to the list of `base` on a level: appended when there is room, else the heuristic
+ * chooses among the old neighbours and the new one, and with `force` the new one replaces the
+ * farthest kept if the heuristic dropped it. Read and written under one exclusive lock, so
+ * concurrent inserts linking to the same element do not lose each other's links. Returns
+ * whether the list now holds new_id.
+ */
+static bool
+link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+		  const float *new_vector, bool force)
+{
+	int dims = hi->meta.dims;
+	int max = level == 0 ? 2 * hi->meta.m : hi->meta.m;
+	HnswPlace place;
+	Buffer buf;
+	Page page;
+	uint32 *count;
+	uint16 *count16;
+	uint32 *list;
+	int n;
+	HnswEdit edit;
+
+	bool kept_new = true;
+
+	if (!list_place(hi, base, level, &place))
+		return false;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	list = list_at(page, hi, level, place, &count, &count16);
+	n = Min(count ? (int) *count : (int) *count16, max);
+	for (int i = 0; i < n; i++)
+	{
+		if (list[i] == new_id)
+		{
+			UnlockReleaseBuffer(buf);
+			return true;
+		}
+	}
+
+	if (n < max)
+	{
+		HnswEditStart(&edit, hi);
+		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &count,
+					   &count16);
+		list[n] = new_id;
+		if (count)
+			*count = n + 1;
+		else
+			*count16 = n + 1;
+		HnswEditFinish(&edit);
+	}
+	else
+	{
+		float *base_vector = palloc(sizeof(float) * dims);
+		float *vectors = palloc(sizeof(float) * dims * (n + 1));
+		uint32 *ids = palloc(sizeof(uint32) * (n + 1));
+		int *kept = palloc(sizeof(int) * (n + 1));
+		int nkept;
+		mvvd_error err;
+
+		memcpy(ids, list, n * sizeof(uint32));
+		ids[n] = new_id;
+		HnswReadVector(hi, base, base_vector);
+		for (int i = 0; i < n; i++)
+			HnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
+		memcpy(vectors + (size_t) n * dims, new_vector, sizeof(float) * dims);
+		MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base_vector,
+										  vectors, n + 1, max, kept, &nkept,
+										  &err),
+						 &err, "pruning HNSW neighbours");
+		kept_new = false;
+		for (int i = 0; i < nkept; i++)
+			kept_new |= kept[i] == n;
+		if (!kept_new && force && nkept > 0)
+		{
+			kept[nkept - 1] = n;
+			kept_new = true;
+		}
+		HnswEditStart(&edit, hi);
+		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &count,
+					   &count16);
+		for (int i = 0; i < nkept; i++)
+			list[i] = ids[kept[i]];
+		if (count)
+			*count = nkept;
+		else
+			*count16 = nkept;
+		HnswEditFinish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+	return kept_new;
+}
+
+/* Sets the entry point, if this element's level is (still) above it; or the first element. */
+static bool
+update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
+{
+	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
+	HnswMeta *meta;
+	bool updated = false;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	if (meta->entry_id == MVVD_NO_ELEMENT ||
+		(!only_if_empty && level > meta->entry_level))
+	{
+		HnswEdit edit;
+
+		HnswEditStart(&edit, hi);
+		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta->entry_id = id;
+		meta->entry_level = level;
+		HnswEditFinish(&edit);
+		updated = true;
+	}
+	UnlockReleaseBuffer(buf);
+	return updated;
+}
+
+/* Inserts one (indexable) vector for a heap TID; ERROR if its dimensions do not match. */
+void
+HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
+				 ItemPointer heaptid)
+{
+	uint32 entry;
+	int entry_level;
+	uint16 upper_slot;
+	int level;
+	uint32 id;
+	int m;
+	uint32 *chosen;
+	int counts[MVVD_HNSW_MAX_LEVEL + 1];
+	HnswGraphContext ctx;
+	mvvd_graph_callbacks cb;
+	mvvd_error err;
+	mvvd_status status;
+
+	id = allocate_element(hi, dims, &entry, &entry_level);
+	m = hi->meta.m;
+	level =
+		mvvd_hnsw_random_level(1.0 - pg_prng_double(&pg_global_prng_state), m);
+	level = reserve_upper_slots(hi, id, level, &upper_slot);
+	HnswWriteVector(hi, id, vector);
+	write_record(hi, id, heaptid, level, upper_slot);
+
+	if (entry == MVVD_NO_ELEMENT && update_entry(hi, id, level, true))
+		return;
+	if (entry == MVVD_NO_ELEMENT)
+	{
+		HnswMeta current;
+
+		HnswReadMeta(hi->rel, &current);
+		entry = current.entry_id;
+		entry_level = current.entry_level;
+	}
+
+	chosen = palloc(sizeof(uint32) * m * (level + 1));
+	HnswGraphInit(&ctx, &cb, hi, vector);
+	status = mvvd_hnsw_find_neighbors(
+		&cb, hi->metric, hi->meta.dims, m, HnswOptionEfConstruction(hi->rel),
+		entry, entry_level, level, chosen, counts, &err);
+	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
+
+	for (int l = 0; l <= level; l++)
+		HnswSetNeighbors(hi, id, l, chosen + l * m, counts[l]);
+	for (int l = 0; l <= level; l++)
+	{
+		bool linked = false;
+
+		for (int i = 0; i < counts[l]; i++)
+			linked |= link_back(hi, chosen[l * m + i], l, id, vector, false);
+		/*
+		 * Every neighbour's heuristic dropped the new element (typical of a vector far from
+		 * the rest): keep it in its nearest neighbour's list anyway, or nothing would lead
+		 * to it.
+		 */
+		if (!linked && counts[l] > 0)
+			link_back(hi, chosen[l * m], l, id, vector, true);
+	}
+	if (level > entry_level)
+		update_entry(hi, id, level, false);
+}
+
+/* aminsert */
+bool
+hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+		   Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+		   IndexInfo *indexInfo)
+{
+	MemoryContext tmp;
+	MemoryContext old;
+	HnswIndex hi;
+	Vector *v;
+
+	if (isnull[0])
+		return false;
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw insert",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tmp);
+	v = DatumGetVector(values[0]);
+	HnswOpenIndex(index, &hi);
+	if (HnswIndexable(hi.metric, v->x, v->dim))
+		HnswInsertVector(&hi, v->x, v->dim, heap_tid);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	return false;
+}

@@ -1,0 +1,267 @@
+/*
+ * Reading elements from index pages, and the callbacks through which the core's graph searches
+ * read them. Each callback handles a whole neighbour list or batch of distances, so the
+ * PG_TRY that keeps Postgres errors from unwinding through C++ frames is paid once per batch.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/memutils.h"
+
+#include "hnsw.h"
+#include "shim_error.h"
+
+/* The record at a place of a locked record page. */
+HnswRecord *
+HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place)
+{
+	return (HnswRecord *) (HnswPagePayload(page) + place.offset);
+}
+
+/*
+ * Vectors are read with a pin and no content lock: an element's vector is written once, before
+ * any link to the element exists, and never changed or reused afterwards.
+ */
+
+/* Copies an element's vector (it may span pages). */
+void
+HnswReadVector(HnswIndex *hi, uint32 id, float *out)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	HnswPlace place = HnswVectorPlace(layout, id);
+	char *dst = (char *) out;
+	uint32 remaining = layout->vector_bytes;
+
+	while (remaining > 0)
+	{
+		uint32 n = Min(remaining, HNSW_PAGE_PAYLOAD - place.offset);
+		Buffer buf = HnswPin(hi, place.block);
+
+		memcpy(dst, HnswPagePayload(BufferGetPage(buf)) + place.offset, n);
+		ReleaseBuffer(buf);
+		dst += n;
+		remaining -= n;
+		place.block++;
+		place.offset = 0;
+	}
+}
+
+/*
+ * Distances from query to a batch of elements. The elements' pages are random, so each costs
+ * two cache misses (the buffer descriptor, to pin, and the vector); a short pipeline hides
+ * them: element i + 4's descriptor and element i + 2's vector are fetched while element i is
+ * computed, with at most three pins held at once.
+ */
+void
+HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
+			  float *out, float *scratch)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	const uint32 prefetch_bytes = Min(layout->vector_bytes, 1024);
+	HnswPlace places[HNSW_DISTANCE_BATCH];
+	Buffer bufs[HNSW_DISTANCE_BATCH];
+
+	for (int first = 0; first < n; first += HNSW_DISTANCE_BATCH)
+	{
+		int count = Min(n - first, HNSW_DISTANCE_BATCH);
+
+		for (int i = 0; i < count; i++)
+			places[i] = HnswVectorPlace(layout, ids[first + i]);
+		for (int i = 0; i < count + 4; i++)
+		{
+			int pin = i - 2;
+			int use = i - 4;
+
+			if (i < count)
+				HnswPrefetchBlock(hi, places[i].block);
+			if (pin >= 0 && pin < count)
+			{
+				bufs[pin] = InvalidBuffer;
+				if (places[pin].offset + layout->vector_bytes <=
+					HNSW_PAGE_PAYLOAD)
+				{
+					const char *v;
+
+					bufs[pin] = HnswPin(hi, places[pin].block);
+					v = HnswPagePayload(BufferGetPage(bufs[pin])) +
+						places[pin].offset;
+					for (uint32 b = 0; b < prefetch_bytes; b += 64)
+						__builtin_prefetch(v + b);
+				}
+			}
+			if (use >= 0 && use < count)
+			{
+				if (bufs[use] != InvalidBuffer)
+				{
+					out[first + use] = hi->distance(
+						query,
+						(const float *) (HnswPagePayload(
+											 BufferGetPage(bufs[use])) +
+										 places[use].offset),
+						hi->meta.dims);
+					ReleaseBuffer(bufs[use]);
+				}
+				else
+				{
+					/* spans two pages: copy it together */
+					HnswReadVector(hi, ids[first + use], scratch);
+					out[first + use] =
+						hi->distance(query, scratch, hi->meta.dims);
+				}
+			}
+		}
+	}
+}
+
+/* Copies an element's record header (without the neighbour list); false if never written. */
+bool
+HnswReadRecordHeader(HnswIndex *hi, uint32 id, HnswRecord *out)
+{
+	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
+	Buffer buf = HnswPin(hi, place.block);
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	memcpy(out, HnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place),
+		   offsetof(HnswRecord, neighbors));
+	UnlockReleaseBuffer(buf);
+	return (out->flags & HNSW_RECORD_VALID) != 0;
+}
+
+/* Copies the ids of an upper slot (at most capacity). */
+static int
+read_upper_slot(HnswIndex *hi, uint32 chunk, uint32 slot, uint32 *out,
+				int capacity)
+{
+	HnswPlace place = HnswUpperPlace(&hi->meta.layout, chunk, slot);
+	Buffer buf = HnswPin(hi, place.block);
+	HnswUpperSlot *us;
+	int n;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	us =
+		(HnswUpperSlot *) (HnswPagePayload(BufferGetPage(buf)) + place.offset);
+	n = Min((int) us->count, capacity);
+	memcpy(out, us->ids, n * sizeof(uint32));
+	UnlockReleaseBuffer(buf);
+	return n;
+}
+
+/* Copies id's neighbours on a level (at most capacity); 0 for an unwritten element. */
+int
+HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
+				  int capacity)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	HnswPlace place = HnswRecordPlace(layout, id);
+	Buffer buf = HnswPin(hi, place.block);
+	HnswRecord *rec;
+	int n = 0;
+	int64 upper_slot = -1;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	rec = HnswRecordIn(BufferGetPage(buf), layout, place);
+	if ((rec->flags & HNSW_RECORD_VALID) && level <= rec->level)
+	{
+		if (level == 0)
+		{
+			n = Min(rec->count0, capacity);
+			memcpy(out, rec->neighbors, n * sizeof(uint32));
+		}
+		else
+			upper_slot = rec->upper_slot + level - 1;
+	}
+	UnlockReleaseBuffer(buf);
+
+	if (upper_slot >= 0 && upper_slot < HnswUpperSlotsPerChunk(layout))
+		n = read_upper_slot(hi, id / layout->elements_per_chunk,
+							(uint32) upper_slot, out, capacity);
+	return n;
+}
+
+/* Runs a callback body; an ERROR inside is saved in the context and reported as -1. */
+#define HNSW_CALLBACK_GUARD(ctx, body)                                        \
+	do                                                                        \
+	{                                                                         \
+		MemoryContext caller_mcxt = CurrentMemoryContext;                     \
+		volatile int result = 0;                                              \
+		PG_TRY();                                                             \
+		{                                                                     \
+			body;                                                             \
+		}                                                                     \
+		PG_CATCH();                                                           \
+		{                                                                     \
+			MemoryContextSwitchTo((ctx)->mcxt);                               \
+			(ctx)->error = CopyErrorData();                                   \
+			FlushErrorState();                                                \
+			MemoryContextSwitchTo(caller_mcxt);                               \
+			result = -1;                                                      \
+		}                                                                     \
+		PG_END_TRY();                                                         \
+		return result;                                                        \
+	} while (0)
+
+static int
+neighbors_callback(void *context, uint32_t id, int level, uint32_t *out,
+				   int capacity)
+{
+	HnswGraphContext *ctx = (HnswGraphContext *) context;
+
+	HNSW_CALLBACK_GUARD(ctx, {
+		CHECK_FOR_INTERRUPTS();
+		result = HnswReadNeighbors(ctx->hi, id, level, out, capacity);
+	});
+}
+
+static int
+distances_callback(void *context, const uint32_t *ids, int n, float *out)
+{
+	HnswGraphContext *ctx = (HnswGraphContext *) context;
+
+	HNSW_CALLBACK_GUARD(ctx, {
+		HnswDistances(ctx->hi, ctx->query, ids, n, out, ctx->scratch);
+	});
+}
+
+static int
+vectors_callback(void *context, const uint32_t *ids, int n, float *out)
+{
+	HnswGraphContext *ctx = (HnswGraphContext *) context;
+
+	HNSW_CALLBACK_GUARD(ctx, {
+		for (int i = 0; i < n; i++)
+			HnswReadVector(ctx->hi, ids[i],
+						   out + (size_t) i * ctx->hi->meta.dims);
+	});
+}
+
+/* Sets up the callbacks for searching hi from query. */
+void
+HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb, HnswIndex *hi,
+			  const float *query)
+{
+	ctx->hi = hi;
+	ctx->query = query;
+	ctx->scratch = palloc(hi->meta.layout.vector_bytes);
+	ctx->error = NULL;
+	ctx->mcxt = CurrentMemoryContext;
+	cb->context = ctx;
+	cb->neighbors = neighbors_callback;
+	cb->distances = distances_callback;
+	cb->vectors = vectors_callback;
+}
+
+/* Re-throws a callback's saved ERROR, or reports any other failure of a core call. */
+void
+HnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
+			   const mvvd_error *err, const char *what)
+{
+	if (status == MVVD_CALLBACK_FAILED && ctx->error != NULL)
+	{
+		ErrorData *edata = ctx->error;
+
+		ctx->error = NULL;
+		ReThrowError(edata);
+	}
+	MvvdReportStatus(status, err, what);
+}
