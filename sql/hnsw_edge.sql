@@ -67,3 +67,16 @@ INSERT INTO e7 VALUES (1, '[1,1,1]'), (2, '[2,2,2]');
 SELECT id FROM e7 ORDER BY emb <-> '[2,2,2]' LIMIT 1;
 DROP TABLE e7;
 RESET enable_seqscan;
+
+-- A build is cancellable: statement_timeout stops it while the graph is being linked, and the
+-- session carries on (the next build succeeds).
+CREATE TABLE e8 (id int, emb vector(64));
+INSERT INTO e8 SELECT i, (SELECT array_agg(random() ORDER BY j) FROM generate_series(1, 64) j
+	WHERE i > 0)::vector FROM generate_series(1, 30000) i;
+SET statement_timeout = '150ms';
+CREATE INDEX e8_idx ON e8 USING mvvd_hnsw (emb vector_l2_ops) WITH (ef_construction = 200);
+RESET statement_timeout;
+SELECT count(*) AS indexes_left FROM pg_indexes WHERE tablename = 'e8';
+CREATE INDEX e8_idx ON e8 USING mvvd_hnsw (emb vector_l2_ops) WITH (m = 4, ef_construction = 8);
+SELECT count(*) AS errors FROM mvvd_hnsw_check('e8_idx') WHERE severity = 'error';
+DROP TABLE e8;

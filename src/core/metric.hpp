@@ -15,6 +15,11 @@ using SearchDistance = float (*)(const float* a, const float* b, std::size_t n);
 // The search distance function of a metric, bound to the active SIMD kernels.
 SearchDistance search_distance(Metric metric);
 
+// The search distance between a and a vector b stored in two pieces: b[0..n1) at b1 and
+// b[n1..n) at b2 (a vector that continues on the next page), without copying it together.
+float search_distance_split(Metric metric, const float* a, const float* b1, std::size_t n1,
+                            const float* b2, std::size_t n);
+
 // The SQL operator's value (<->, <#>, <=>, <+>) for a search distance: monotone, so the order of
 // search distances is the order of operator values. Exact for L2, inner product and L1 (the same
 // float kernel result the operator converts); within float rounding for cosine.

@@ -47,11 +47,68 @@ HnswReadVector(HnswIndex *hi, uint32 id, float *out)
 	}
 }
 
+/* One element of a distance batch: where its vector is, and the pins that hold it. */
+typedef struct VectorRef
+{
+	HnswPlace place;
+	Buffer buf[2]; /* the vector's page, and the next one if it continues */
+	const float *part[2];
+	uint32 first_floats; /* floats on the first page */
+} VectorRef;
+
+/* Pins the page(s) of a vector that spans at most two pages, and starts fetching it. */
+static void
+pin_vector(HnswIndex *hi, VectorRef *ref, uint32 prefetch_bytes)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	uint32 on_first =
+		Min(layout->vector_bytes, HNSW_PAGE_PAYLOAD - ref->place.offset);
+
+	ref->buf[0] = HnswPin(hi, ref->place.block);
+	ref->part[0] =
+		(const float *) (HnswPagePayload(BufferGetPage(ref->buf[0])) +
+						 ref->place.offset);
+	ref->first_floats = on_first / sizeof(float);
+	ref->buf[1] = InvalidBuffer;
+	ref->part[1] = NULL;
+	for (uint32 b = 0; b < Min(prefetch_bytes, on_first); b += 64)
+		__builtin_prefetch((const char *) ref->part[0] + b);
+	if (on_first < layout->vector_bytes)
+	{
+		ref->buf[1] = HnswPin(hi, ref->place.block + 1);
+		ref->part[1] =
+			(const float *) HnswPagePayload(BufferGetPage(ref->buf[1]));
+		for (uint32 b = 0;
+			 b < Min(prefetch_bytes, layout->vector_bytes - on_first); b += 64)
+			__builtin_prefetch((const char *) ref->part[1] + b);
+	}
+}
+
+/* The distance to a pinned vector; releases its pins. */
+static float
+use_vector(HnswIndex *hi, const float *query, VectorRef *ref)
+{
+	float d;
+
+	if (ref->buf[1] == InvalidBuffer)
+		d = hi->distance(query, ref->part[0], hi->meta.dims);
+	else
+	{
+		d = mvvd_search_distance_split(hi->metric, query, ref->part[0],
+									   ref->first_floats, ref->part[1],
+									   hi->meta.dims);
+		ReleaseBuffer(ref->buf[1]);
+	}
+	ReleaseBuffer(ref->buf[0]);
+	return d;
+}
+
 /*
  * Distances from query to a batch of elements. The elements' pages are random, so each costs
  * two cache misses (the buffer descriptor, to pin, and the vector); a short pipeline hides
  * them: element i + 4's descriptor and element i + 2's vector are fetched while element i is
- * computed, with at most three pins held at once.
+ * computed, with at most six pins held at once. A vector continuing on the next page is read
+ * in its two pieces where it lies; only vectors longer than a page are copied together.
  */
 void
 HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
@@ -59,57 +116,33 @@ HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 {
 	const HnswLayout *layout = &hi->meta.layout;
 	const uint32 prefetch_bytes = Min(layout->vector_bytes, 1024);
-	HnswPlace places[HNSW_DISTANCE_BATCH];
-	Buffer bufs[HNSW_DISTANCE_BATCH];
+	bool fits_two_pages = layout->vector_bytes <= HNSW_PAGE_PAYLOAD;
+	VectorRef refs[HNSW_DISTANCE_BATCH];
 
+	if (!fits_two_pages)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			HnswReadVector(hi, ids[i], scratch);
+			out[i] = hi->distance(query, scratch, hi->meta.dims);
+		}
+		return;
+	}
 	for (int first = 0; first < n; first += HNSW_DISTANCE_BATCH)
 	{
 		int count = Min(n - first, HNSW_DISTANCE_BATCH);
 
 		for (int i = 0; i < count; i++)
-			places[i] = HnswVectorPlace(layout, ids[first + i]);
+			refs[i].place = HnswVectorPlace(layout, ids[first + i]);
 		for (int i = 0; i < count + 4; i++)
 		{
-			int pin = i - 2;
-			int use = i - 4;
-
 			if (i < count)
-				HnswPrefetchBlock(hi, places[i].block);
-			if (pin >= 0 && pin < count)
-			{
-				bufs[pin] = InvalidBuffer;
-				if (places[pin].offset + layout->vector_bytes <=
-					HNSW_PAGE_PAYLOAD)
-				{
-					const char *v;
-
-					bufs[pin] = HnswPin(hi, places[pin].block);
-					v = HnswPagePayload(BufferGetPage(bufs[pin])) +
-						places[pin].offset;
-					for (uint32 b = 0; b < prefetch_bytes; b += 64)
-						__builtin_prefetch(v + b);
-				}
-			}
-			if (use >= 0 && use < count)
-			{
-				if (bufs[use] != InvalidBuffer)
-				{
-					out[first + use] = hi->distance(
-						query,
-						(const float *) (HnswPagePayload(
-											 BufferGetPage(bufs[use])) +
-										 places[use].offset),
-						hi->meta.dims);
-					ReleaseBuffer(bufs[use]);
-				}
-				else
-				{
-					/* spans two pages: copy it together */
-					HnswReadVector(hi, ids[first + use], scratch);
-					out[first + use] =
-						hi->distance(query, scratch, hi->meta.dims);
-				}
-			}
+				HnswPrefetchBlock(hi, refs[i].place.block);
+			if (i >= 2 && i - 2 < count)
+				pin_vector(hi, &refs[i - 2], prefetch_bytes);
+			if (i >= 4)
+				out[first + i - 4] = use_vector(hi, query, &refs[i - 4]);
 		}
 	}
 }

@@ -67,6 +67,11 @@ mvvd_search_distance_fn mvvd_search_distance(int metric) noexcept {
   return mvvd::search_distance(metric_of(metric));
 }
 
+float mvvd_search_distance_split(int metric, const float* a, const float* b1, size_t n1,
+                                 const float* b2, size_t n) noexcept {
+  return mvvd::search_distance_split(metric_of(metric), a, b1, n1, b2, n);
+}
+
 double mvvd_operator_distance(int metric, float search_distance) noexcept {
   return mvvd::operator_distance(metric_of(metric), search_distance);
 }
