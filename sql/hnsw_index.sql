@@ -130,6 +130,27 @@ SELECT count(*) AS check_findings FROM mvvd_hnsw_check('items_l2')
 SELECT recall_at_10('<->') >= 0.95 AS recall_after_vacuum;
 SELECT count(*) AS deleted_returned FROM (SELECT id FROM items
 	ORDER BY emb <-> (SELECT emb FROM queries WHERE qid = 5) LIMIT 100) f WHERE id % 4 = 0;
+-- Churn: five rounds of deleting a fifth of the rows, inserting as many new ones and VACUUM;
+-- recall does not decay.
+PREPARE churn(int) AS WITH gone AS (
+		DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY md5(id::text || $1) LIMIT 500))
+	INSERT INTO items SELECT 10000 * $1 + i, i % 100,
+		(SELECT array_agg(v[j] + (random() - 0.5) * 0.8 ORDER BY j)
+		 FROM generate_series(1, 16) j)::vector
+		FROM generate_series(1, 500) i JOIN hcent ON hcent.c = 1 + (i * 7 + $1) % 30;
+EXECUTE churn(1);
+VACUUM items;
+EXECUTE churn(2);
+VACUUM items;
+EXECUTE churn(3);
+VACUUM items;
+EXECUTE churn(4);
+VACUUM items;
+EXECUTE churn(5);
+VACUUM items;
+DEALLOCATE churn;
+SELECT count(*) AS check_errors FROM mvvd_hnsw_check('items_l2') WHERE severity = 'error';
+SELECT recall_at_10('<->') >= 0.95 AS recall_after_churn;
 -- deleting everything leaves an empty, valid index
 DELETE FROM items;
 VACUUM items;
