@@ -156,6 +156,7 @@ void HnswComputeLayout(int dims, int m, HnswLayout *layout);
 BlockNumber HnswChunkStart(const HnswLayout *layout, uint32 chunk);
 HnswPlace HnswVectorPlace(const HnswLayout *layout, uint32 id);
 HnswPlace HnswRecordPlace(const HnswLayout *layout, uint32 id);
+uint32 HnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit);
 HnswPlace HnswUpperPlace(const HnswLayout *layout, uint32 chunk, uint32 slot);
 BlockNumber HnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk);
 uint32 HnswUpperSlotsPerChunk(const HnswLayout *layout);

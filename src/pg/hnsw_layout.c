@@ -103,6 +103,18 @@ HnswRecordPlace(const HnswLayout *layout, uint32 id)
 	return place;
 }
 
+/* One past the last element (below limit) whose record is on the same page as first's. */
+uint32
+HnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit)
+{
+	uint32 index = first % layout->elements_per_chunk;
+	uint32 page_end =
+		Min(layout->elements_per_chunk,
+			(index / layout->records_per_page + 1) * layout->records_per_page);
+
+	return Min(limit, first - index + page_end);
+}
+
 /* First upper page of a chunk (its special space counts the slots in use). */
 BlockNumber
 HnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk)

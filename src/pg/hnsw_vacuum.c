@@ -37,14 +37,15 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 	HnswIndex *hi = &vs->hi;
 	const HnswLayout *l = &hi->meta.layout;
 
-	for (uint32 first = 0; first < vs->nelements; first += l->records_per_page)
+	for (uint32 first = 0, last; first < vs->nelements; first = last)
 	{
-		uint32 last = Min(first + l->records_per_page, vs->nelements);
 		HnswPlace place = HnswRecordPlace(l, first);
 		Buffer buf;
 		HnswEdit edit;
 		Page page = NULL;
 
+		/* the elements whose records share first's page */
+		last = HnswRecordPageEnd(l, first, vs->nelements);
 		vacuum_delay_point();
 		buf = ReadBuffer(hi->rel, place.block);
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
