@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test layer of MVVD on this machine: installs the Debian packages it needs, builds with
-# warnings as errors, runs the C++ core's GoogleTest suite, installs the extension, and runs the
-# pg_regress suite against a throwaway PostgreSQL cluster that is always stopped afterwards.
+# warnings as errors, runs the C++ core's GoogleTest suite, installs the extension, runs the
+# pg_regress suite against a throwaway PostgreSQL cluster that is always stopped afterwards, and
+# the TAP tests (crash recovery, streaming standby) on clusters of their own.
 # Usage (as root on a fresh Debian bookworm machine, or as a user with the packages installed
 # and write access to PostgreSQL's directories): bash test/all.sh
 set -euo pipefail
@@ -36,5 +37,10 @@ if ! make -s installcheck; then
   echo "---- server log (tail)"; tail -n 50 "$MVVD_CLUSTER_DIR/server.log"
   exit 1
 fi
+
+mvvd_cluster_stop
+
+step "TAP (crash recovery, streaming standby)"
+bash test/tap.sh
 
 step "all tests passed"

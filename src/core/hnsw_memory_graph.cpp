@@ -139,10 +139,16 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
     auto kept = select_neighbors(found, static_cast<std::size_t>(params_.m), distance_, dims_,
                                  [&](std::size_t i) { return vector(found[i].id); });
     {
+      // A concurrent insert that reached this element through its upper levels may already
+      // have linked itself here: keep those links after the chosen ones.
       std::lock_guard<std::mutex> guard(lock_of(id));
       std::uint32_t* own = list(id, l);
-      for (std::size_t i = 0; i < kept.size(); ++i) own[1 + i] = found[kept[i]].id;
-      own[0] = static_cast<std::uint32_t>(kept.size());
+      std::vector<std::uint32_t> earlier(own + 1, own + 1 + own[0]);
+      std::size_t n = 0, max = static_cast<std::size_t>(params_.max_neighbors(l));
+      for (std::size_t i : kept) own[1 + n++] = found[i].id;
+      for (std::uint32_t e : earlier)
+        if (n < max && std::find(own + 1, own + 1 + n, e) == own + 1 + n) own[1 + n++] = e;
+      own[0] = static_cast<std::uint32_t>(n);
     }
     for (std::size_t i : kept) connect(found[i].id, id, l);
     entries.swap(found);

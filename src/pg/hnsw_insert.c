@@ -229,16 +229,26 @@ list_at(Page page, HnswIndex *hi, int level, HnswPlace place, uint32 **count,
 	return ((HnswUpperSlot *) at)->ids;
 }
 
-/* Replaces the neighbour list of id on a level. */
-void
-HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
+/*
+ * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
+ * stay after the new ones (up to the list's capacity): a concurrent insert that reached a new
+ * element through its upper levels may have linked itself there before the element's own
+ * search on this level finished.
+ */
+static void
+set_neighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
+			  bool keep_existing)
 {
+	int max = level == 0 ? 2 * hi->meta.m : hi->meta.m;
 	HnswPlace place;
 	Buffer buf;
 	HnswEdit edit;
 	uint32 *count;
 	uint16 *count16;
 	uint32 *list;
+	uint32 *earlier = palloc(sizeof(uint32) * max);
+	int nearlier = 0;
+	int total = n;
 
 	if (!list_place(hi, id, level, &place))
 		return;
@@ -247,13 +257,35 @@ HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
 	HnswEditStart(&edit, hi);
 	list =
 		list_at(HnswEditPage(&edit, buf), hi, level, place, &count, &count16);
+	if (keep_existing)
+	{
+		nearlier = Min(count ? (int) *count : (int) *count16, max);
+		memcpy(earlier, list, nearlier * sizeof(uint32));
+	}
 	memcpy(list, ids, n * sizeof(uint32));
+	for (int i = 0; i < nearlier && total < max; i++)
+	{
+		bool present = false;
+
+		for (int j = 0; j < total && !present; j++)
+			present = list[j] == earlier[i];
+		if (!present)
+			list[total++] = earlier[i];
+	}
 	if (count)
-		*count = n;
+		*count = total;
 	else
-		*count16 = n;
+		*count16 = total;
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
+	pfree(earlier);
+}
+
+/* Replaces the neighbour list of id on a level. */
+void
+HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
+{
+	set_neighbors(hi, id, level, ids, n, false);
 }
 
 /*
@@ -421,7 +453,7 @@ HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
 	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
 
 	for (int l = 0; l <= level; l++)
-		HnswSetNeighbors(hi, id, l, chosen + l * m, counts[l]);
+		set_neighbors(hi, id, l, chosen + l * m, counts[l], true);
 	for (int l = 0; l <= level; l++)
 	{
 		bool linked = false;

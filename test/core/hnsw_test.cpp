@@ -14,6 +14,7 @@
 #include "core/hnsw_incremental.hpp"
 #include "core/hnsw_insert.hpp"
 #include "core/hnsw_memory_graph.hpp"
+#include "seeded_data.hpp"
 
 namespace mvvd::hnsw {
 namespace {
@@ -114,6 +115,31 @@ TEST(Hnsw, SingleAndMultiThreadedBuildsAgreeOnQuality) {
   expect_well_formed(*two);
   EXPECT_GE(mean_recall(*one, d, 10, 80), 0.93);
   EXPECT_GE(mean_recall(*two, d, 10, 80), 0.93);
+}
+
+// Elements on upper levels are reachable there before their own level-0 search ends; a
+// concurrent insert arriving through them must keep its back-link when their level-0 list is set.
+TEST(Hnsw, ConcurrentLinkingLosesNoBackLinks) {
+  Dataset d{32, testing::uniform_vector(3000 * 32, 41, 0.0f, 1.0f), {}};
+  for (int round = 0; round < 3; ++round) {
+    auto g = build(d, Metric::kL2, Params{16, 64}, 3);
+    std::vector<bool> seen(g->size(), false);
+    std::deque<std::uint32_t> todo{g->entry_point()};
+    seen[g->entry_point()] = true;
+    std::size_t reached = 1;
+    while (!todo.empty()) {
+      std::size_t n;
+      const std::uint32_t* list = g->neighbors(todo.front(), 0, &n);
+      todo.pop_front();
+      for (std::size_t i = 0; i < n; ++i)
+        if (!seen[list[i]]) {
+          seen[list[i]] = true;
+          ++reached;
+          todo.push_back(list[i]);
+        }
+    }
+    EXPECT_GE(reached + 1, g->size()) << "round " << round;
+  }
 }
 
 TEST(Hnsw, TinyGraphsAndDuplicates) {
