@@ -90,7 +90,7 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
   std::lock_guard<std::mutex> guard(lock_of(from));
   std::uint32_t* l = list(from, level);
   std::size_t n = l[0];
-  auto max = static_cast<std::size_t>(params_.max_neighbors(level));
+  auto max = static_cast<std::size_t>(params_.capacity(levels_[from], level));
   for (std::size_t i = 1; i <= n; ++i)
     if (l[i] == to) return;
   if (n < max) {
@@ -144,7 +144,7 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
       std::lock_guard<std::mutex> guard(lock_of(id));
       std::uint32_t* own = list(id, l);
       std::vector<std::uint32_t> earlier(own + 1, own + 1 + own[0]);
-      std::size_t n = 0, max = static_cast<std::size_t>(params_.max_neighbors(l));
+      std::size_t n = 0, max = static_cast<std::size_t>(params_.capacity(level, l));
       for (std::size_t i : kept) own[1 + n++] = found[i].id;
       for (std::uint32_t e : earlier)
         if (n < max && std::find(own + 1, own + 1 + n, e) == own + 1 + n) own[1 + n++] = e;

@@ -15,6 +15,11 @@ struct Params {
   int ef_construction = 64;  // candidate list size while inserting
 
   int max_neighbors(int level) const { return level == 0 ? 2 * m : m; }
+  // The level-0 list of an element that also lives on upper levels holds one id fewer: on
+  // pages, its last slot records where the upper lists are.
+  int capacity(int element_level, int level) const {
+    return level == 0 && element_level > 0 ? 2 * m - 1 : max_neighbors(level);
+  }
   double level_mult() const { return 1.0 / std::log(static_cast<double>(m)); }
 };
 

@@ -9,7 +9,7 @@
  *                    continue on the next page, so any dimension up to 16,000 fits
  *     record pages   one fixed-size record per element: heap TID, level, flags and the
  *                    level-0 neighbour list (2m element ids)
- *     upper pages    slots of m ids for the few elements on levels >= 1
+ *     upper pages    slots of m ids (one per level) for the few elements on levels >= 1
  */
 #ifndef MVVD_HNSW_H
 #define MVVD_HNSW_H
@@ -103,22 +103,52 @@ typedef struct HnswMeta
 	int32 entry_level;
 } HnswMeta;
 
+/*
+ * An element's record. Lists of neighbour ids end at their capacity or at the first
+ * MVVD_NO_ELEMENT. The level-0 list holds 2m ids, except for an element on upper levels, whose
+ * last slot holds the number of its first upper slot instead (see HnswUpperSlotOf).
+ */
 typedef struct HnswRecord
 {
 	ItemPointerData heaptid;
 	uint8 level;
 	uint8 flags;
-	uint16 upper_slot; /* first of `level` slots in the chunk's upper pages */
-	uint16 count0;	   /* level-0 neighbours in use */
-	uint32 neighbors[FLEXIBLE_ARRAY_MEMBER]; /* 2m */
+	uint32 neighbors[FLEXIBLE_ARRAY_MEMBER];
 } HnswRecord;
 
-/* An upper slot: the neighbours of one element on one level >= 1. */
-typedef struct HnswUpperSlot
+/* Ids the level-0 list of a record can hold. */
+static inline int
+HnswLevel0Capacity(const HnswRecord *rec, int m)
 {
-	uint32 count;
-	uint32 ids[FLEXIBLE_ARRAY_MEMBER]; /* m */
-} HnswUpperSlot;
+	return rec->level > 0 ? 2 * m - 1 : 2 * m;
+}
+
+/* The first of the `level` upper slots of a record on upper levels (in its chunk). */
+static inline uint32
+HnswUpperSlotOf(const HnswRecord *rec, int m)
+{
+	return rec->neighbors[2 * m - 1];
+}
+
+/* Length of a list of ids: up to capacity, or to the first MVVD_NO_ELEMENT. */
+static inline int
+HnswListLength(const uint32 *ids, int capacity)
+{
+	int n = 0;
+
+	while (n < capacity && ids[n] != MVVD_NO_ELEMENT)
+		n++;
+	return n;
+}
+
+/* Writes n ids into a list of the given capacity, ending it with MVVD_NO_ELEMENT if short. */
+static inline void
+HnswWriteList(uint32 *list, int capacity, const uint32 *ids, int n)
+{
+	memmove(list, ids, n * sizeof(uint32));
+	if (n < capacity)
+		list[n] = MVVD_NO_ELEMENT;
+}
 
 /* A page location: block and byte offset within the page's payload. */
 typedef struct HnswPlace
@@ -179,7 +209,15 @@ HnswRecord *HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place);
 void HnswReadVector(HnswIndex *hi, uint32 id, float *out);
 int HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 					  int capacity);
-bool HnswReadRecordHeader(HnswIndex *hi, uint32 id, HnswRecord *out);
+/* What a record says of its element, besides the level-0 list. */
+typedef struct HnswElementInfo
+{
+	ItemPointerData heaptid;
+	int level;
+	uint8 flags;
+	uint32 upper_slot; /* valid when level > 0 */
+} HnswElementInfo;
+bool HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out);
 #define HNSW_DISTANCE_BATCH 32
 void HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 				   float *out, float *scratch);

@@ -150,6 +150,7 @@ write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements, char *stream)
 
 	/* lay the chunk out in memory first: the vector stream, records, upper slots */
 	memset(stream, 0, (Size) l->vector_pages * HNSW_PAGE_PAYLOAD);
+	memset(uppers, 0xFF, (Size) l->upper_pages * HNSW_PAGE_PAYLOAD);
 	for (uint32 i = 0; i < count; i++)
 	{
 		uint32 id = first + i;
@@ -168,23 +169,22 @@ write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements, char *stream)
 					   (OffsetNumber) (tid & 0xFFFF));
 		rec->level = level;
 		rec->flags = HNSW_RECORD_VALID;
-		rec->upper_slot = used_slots;
 		list = mvvd_hnsw_builder_neighbors(bs->builder, id, 0, &n);
-		rec->count0 = n;
-		memcpy(rec->neighbors, list, n * sizeof(uint32));
+		HnswWriteList(rec->neighbors, HnswLevel0Capacity(rec, bs->m), list,
+					  Min((int) n, HnswLevel0Capacity(rec, bs->m)));
+		if (level > 0)
+			rec->neighbors[2 * bs->m - 1] = used_slots;
 		for (int lv = 1; lv <= level; lv++, used_slots++)
 		{
 			uint32 s = used_slots;
-			HnswUpperSlot *slot =
-				(HnswUpperSlot *) (uppers +
-								   (s / l->upper_slots_per_page) *
-									   HNSW_PAGE_PAYLOAD +
-								   (s % l->upper_slots_per_page) *
-									   l->upper_slot_bytes);
+			uint32 *slot =
+				(uint32 *) (uppers +
+							(s / l->upper_slots_per_page) * HNSW_PAGE_PAYLOAD +
+							(s % l->upper_slots_per_page) *
+								l->upper_slot_bytes);
 
 			list = mvvd_hnsw_builder_neighbors(bs->builder, id, lv, &n);
-			slot->count = n;
-			memcpy(slot->ids, list, n * sizeof(uint32));
+			HnswWriteList(slot, bs->m, list, n);
 		}
 	}
 

@@ -229,9 +229,9 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		for (uint32 id = 0; id < cs.nelements; id++)
 		{
-			HnswRecord header;
+			HnswElementInfo header;
 
-			if (!HnswReadRecordHeader(&cs.hi, id, &header))
+			if (!HnswReadElement(&cs.hi, id, &header))
 				continue;
 			if (header.level > MVVD_HNSW_MAX_LEVEL)
 			{

@@ -144,7 +144,7 @@ allocate_element(HnswIndex *hi, int dims, uint32 *entry, int *entry_level)
 
 /* Reserves upper slots for an element's levels; returns the level it gets (maybe lower). */
 static int
-reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint16 *first_slot)
+reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint32 *first_slot)
 {
 	const HnswLayout *l = &hi->meta.layout;
 	uint32 chunk = id / l->elements_per_chunk;
@@ -168,10 +168,10 @@ reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint16 *first_slot)
 	return level;
 }
 
-/* Writes an element's record (no neighbours yet): from here on it is a valid element. */
+/* Writes an element's record (empty lists): from here on it is a valid element. */
 static void
 write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
-			 uint16 upper_slot)
+			 uint32 upper_slot)
 {
 	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
 	Buffer buf = ReadBuffer(hi->rel, place.block);
@@ -181,11 +181,12 @@ write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	HnswEditStart(&edit, hi);
 	rec = HnswRecordIn(HnswEditPage(&edit, buf), &hi->meta.layout, place);
-	memset(rec, 0, hi->meta.layout.record_bytes);
+	memset(rec, 0xFF, hi->meta.layout.record_bytes);
 	rec->heaptid = *heaptid;
 	rec->level = level;
-	rec->upper_slot = upper_slot;
 	rec->flags = HNSW_RECORD_VALID;
+	if (level > 0)
+		rec->neighbors[2 * hi->meta.m - 1] = upper_slot;
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 }
@@ -194,39 +195,36 @@ write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
 static bool
 list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
 {
-	HnswRecord header;
+	HnswElementInfo info;
 
 	if (level == 0)
 	{
 		*place = HnswRecordPlace(&hi->meta.layout, id);
 		return true;
 	}
-	if (!HnswReadRecordHeader(hi, id, &header) || level > header.level)
+	if (!HnswReadElement(hi, id, &info) || level > info.level)
 		return false;
 	*place = HnswUpperPlace(&hi->meta.layout,
 							id / hi->meta.layout.elements_per_chunk,
-							header.upper_slot + level - 1);
+							info.upper_slot + level - 1);
 	return true;
 }
 
-/* The count and ids of a neighbour list at a place of a page. */
+/* The neighbour list at a place of a page, and how many ids it can hold. */
 static uint32 *
-list_at(Page page, HnswIndex *hi, int level, HnswPlace place, uint32 **count,
-		uint16 **count16)
+list_at(Page page, HnswIndex *hi, int level, HnswPlace place, int *capacity)
 {
 	char *at = HnswPagePayload(page) + place.offset;
 
-	*count = NULL;
-	*count16 = NULL;
 	if (level == 0)
 	{
 		HnswRecord *rec = (HnswRecord *) at;
 
-		*count16 = &rec->count0;
+		*capacity = HnswLevel0Capacity(rec, hi->meta.m);
 		return rec->neighbors;
 	}
-	*count = &((HnswUpperSlot *) at)->count;
-	return ((HnswUpperSlot *) at)->ids;
+	*capacity = hi->meta.m;
+	return (uint32 *) at;
 }
 
 /*
@@ -239,46 +237,41 @@ static void
 set_neighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
 			  bool keep_existing)
 {
-	int max = level == 0 ? 2 * hi->meta.m : hi->meta.m;
 	HnswPlace place;
 	Buffer buf;
 	HnswEdit edit;
-	uint32 *count;
-	uint16 *count16;
 	uint32 *list;
-	uint32 *earlier = palloc(sizeof(uint32) * max);
-	int nearlier = 0;
-	int total = n;
+	int capacity;
+	uint32 *merged;
+	int total;
 
 	if (!list_place(hi, id, level, &place))
 		return;
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	HnswEditStart(&edit, hi);
-	list =
-		list_at(HnswEditPage(&edit, buf), hi, level, place, &count, &count16);
+	list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+	merged = palloc(sizeof(uint32) * capacity);
+	total = Min(n, capacity);
+	memcpy(merged, ids, total * sizeof(uint32));
 	if (keep_existing)
 	{
-		nearlier = Min(count ? (int) *count : (int) *count16, max);
-		memcpy(earlier, list, nearlier * sizeof(uint32));
-	}
-	memcpy(list, ids, n * sizeof(uint32));
-	for (int i = 0; i < nearlier && total < max; i++)
-	{
-		bool present = false;
+		int earlier = HnswListLength(list, capacity);
 
-		for (int j = 0; j < total && !present; j++)
-			present = list[j] == earlier[i];
-		if (!present)
-			list[total++] = earlier[i];
+		for (int i = 0; i < earlier && total < capacity; i++)
+		{
+			bool present = false;
+
+			for (int j = 0; j < total && !present; j++)
+				present = merged[j] == list[i];
+			if (!present)
+				merged[total++] = list[i];
+		}
 	}
-	if (count)
-		*count = total;
-	else
-		*count16 = total;
+	HnswWriteList(list, capacity, merged, total);
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
-	pfree(earlier);
+	pfree(merged);
 }
 
 /* Replaces the neighbour list of id on a level. */
@@ -300,25 +293,20 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		  const float *new_vector, bool force)
 {
 	int dims = hi->meta.dims;
-	int max = level == 0 ? 2 * hi->meta.m : hi->meta.m;
 	HnswPlace place;
 	Buffer buf;
-	Page page;
-	uint32 *count;
-	uint16 *count16;
 	uint32 *list;
+	int capacity;
 	int n;
 	HnswEdit edit;
-
 	bool kept_new = true;
 
 	if (!list_place(hi, base, level, &place))
 		return false;
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(buf);
-	list = list_at(page, hi, level, place, &count, &count16);
-	n = Min(count ? (int) *count : (int) *count16, max);
+	list = list_at(BufferGetPage(buf), hi, level, place, &capacity);
+	n = HnswListLength(list, capacity);
 	for (int i = 0; i < n; i++)
 	{
 		if (list[i] == new_id)
@@ -328,16 +316,13 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		}
 	}
 
-	if (n < max)
+	if (n < capacity)
 	{
 		HnswEditStart(&edit, hi);
-		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &count,
-					   &count16);
+		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
 		list[n] = new_id;
-		if (count)
-			*count = n + 1;
-		else
-			*count16 = n + 1;
+		if (n + 1 < capacity)
+			list[n + 1] = MVVD_NO_ELEMENT;
 		HnswEditFinish(&edit);
 	}
 	else
@@ -346,6 +331,7 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		float *vectors = palloc(sizeof(float) * dims * (n + 1));
 		uint32 *ids = palloc(sizeof(uint32) * (n + 1));
 		int *kept = palloc(sizeof(int) * (n + 1));
+		uint32 *chosen = palloc(sizeof(uint32) * (n + 1));
 		int nkept;
 		mvvd_error err;
 
@@ -356,8 +342,8 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 			HnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
 		memcpy(vectors + (size_t) n * dims, new_vector, sizeof(float) * dims);
 		MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base_vector,
-										  vectors, n + 1, max, kept, &nkept,
-										  &err),
+										  vectors, n + 1, capacity, kept,
+										  &nkept, &err),
 						 &err, "pruning HNSW neighbours");
 		kept_new = false;
 		for (int i = 0; i < nkept; i++)
@@ -367,15 +353,11 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 			kept[nkept - 1] = n;
 			kept_new = true;
 		}
-		HnswEditStart(&edit, hi);
-		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &count,
-					   &count16);
 		for (int i = 0; i < nkept; i++)
-			list[i] = ids[kept[i]];
-		if (count)
-			*count = nkept;
-		else
-			*count16 = nkept;
+			chosen[i] = ids[kept[i]];
+		HnswEditStart(&edit, hi);
+		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+		HnswWriteList(list, capacity, chosen, nkept);
 		HnswEditFinish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
@@ -415,7 +397,7 @@ HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
 {
 	uint32 entry;
 	int entry_level;
-	uint16 upper_slot;
+	uint32 upper_slot;
 	int level;
 	uint32 id;
 	int m;

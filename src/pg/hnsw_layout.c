@@ -20,13 +20,14 @@ div_up(uint64 a, uint64 b)
 
 /*
  * Upper slots a chunk of n elements reserves: an element has 1/(m-1) upper levels on average,
- * so 1.5 times that plus room for one element on every level. (An element that still finds no
- * room gets a lower level, which costs a little search speed, never correctness.)
+ * so 1.2 times that (several standard deviations for chunks of hundreds of elements) plus room
+ * for one element on every level. An element that still finds no room gets a lower level, which
+ * costs a little search speed, never correctness.
  */
 static uint32
 upper_slots_for(uint32 n, int m)
 {
-	return div_up((uint64) n * 3, (uint64) 2 * (m - 1)) + MVVD_HNSW_MAX_LEVEL;
+	return div_up((uint64) n * 6, (uint64) 5 * (m - 1)) + MVVD_HNSW_MAX_LEVEL;
 }
 
 /* Pages of a chunk of n elements. */
@@ -50,7 +51,7 @@ HnswComputeLayout(int dims, int m, HnswLayout *layout)
 	memset(&l, 0, sizeof(l));
 	l.vector_bytes = dims * sizeof(float);
 	l.record_bytes = offsetof(HnswRecord, neighbors) + 2 * m * sizeof(uint32);
-	l.upper_slot_bytes = offsetof(HnswUpperSlot, ids) + m * sizeof(uint32);
+	l.upper_slot_bytes = m * sizeof(uint32);
 	l.records_per_page = HNSW_PAGE_PAYLOAD / l.record_bytes;
 	l.upper_slots_per_page = HNSW_PAGE_PAYLOAD / l.upper_slot_bytes;
 	*layout = l;
@@ -158,6 +159,9 @@ HnswInitPage(Page page, uint16 page_type)
 	opaque->page_id = HNSW_PAGE_ID;
 	opaque->counter = 0;
 	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
+	/* upper slots not yet taken read as empty lists */
+	if (page_type == HNSW_PAGE_UPPER)
+		memset(HnswPagePayload(page), 0xFF, HNSW_PAGE_PAYLOAD);
 }
 
 /* The start of a page's payload. */

@@ -147,16 +147,20 @@ HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 	}
 }
 
-/* Copies an element's record header (without the neighbour list); false if never written. */
+/* Reads what a record says of its element; false if the element was never written. */
 bool
-HnswReadRecordHeader(HnswIndex *hi, uint32 id, HnswRecord *out)
+HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out)
 {
 	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
 	Buffer buf = HnswPin(hi, place.block);
+	HnswRecord *rec;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	memcpy(out, HnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place),
-		   offsetof(HnswRecord, neighbors));
+	rec = HnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place);
+	out->heaptid = rec->heaptid;
+	out->level = rec->level;
+	out->flags = rec->flags;
+	out->upper_slot = rec->level > 0 ? HnswUpperSlotOf(rec, hi->meta.m) : 0;
 	UnlockReleaseBuffer(buf);
 	return (out->flags & HNSW_RECORD_VALID) != 0;
 }
@@ -168,14 +172,14 @@ read_upper_slot(HnswIndex *hi, uint32 chunk, uint32 slot, uint32 *out,
 {
 	HnswPlace place = HnswUpperPlace(&hi->meta.layout, chunk, slot);
 	Buffer buf = HnswPin(hi, place.block);
-	HnswUpperSlot *us;
+	const uint32 *ids;
 	int n;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	us =
-		(HnswUpperSlot *) (HnswPagePayload(BufferGetPage(buf)) + place.offset);
-	n = Min((int) us->count, capacity);
-	memcpy(out, us->ids, n * sizeof(uint32));
+	ids =
+		(const uint32 *) (HnswPagePayload(BufferGetPage(buf)) + place.offset);
+	n = HnswListLength(ids, Min(capacity, hi->meta.m));
+	memcpy(out, ids, n * sizeof(uint32));
 	UnlockReleaseBuffer(buf);
 	return n;
 }
@@ -198,11 +202,13 @@ HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 	{
 		if (level == 0)
 		{
-			n = Min(rec->count0, capacity);
+			n = HnswListLength(
+				rec->neighbors,
+				Min(capacity, HnswLevel0Capacity(rec, hi->meta.m)));
 			memcpy(out, rec->neighbors, n * sizeof(uint32));
 		}
 		else
-			upper_slot = rec->upper_slot + level - 1;
+			upper_slot = (int64) HnswUpperSlotOf(rec, hi->meta.m) + level - 1;
 	}
 	UnlockReleaseBuffer(buf);
 

@@ -137,9 +137,9 @@ return_element(IndexScanDesc scan, uint32 id, bool null_distance,
 			   double distance)
 {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
-	HnswRecord header;
+	HnswElementInfo header;
 
-	if (!HnswReadRecordHeader(&so->hi, id, &header) ||
+	if (!HnswReadElement(&so->hi, id, &header) ||
 		(header.flags & HNSW_RECORD_DELETED))
 		return false;
 	scan->xs_heaptid = header.heaptid;

@@ -108,10 +108,10 @@ add_candidate(VacuumState *vs, uint32 *cands, int *n, uint32 id, uint32 base)
  * neighbours, narrowed by the heuristic when too many.
  */
 static void
-repair_list(VacuumState *vs, uint32 id, int level, const uint32 *list, int n)
+repair_list(VacuumState *vs, uint32 id, int level, int max, const uint32 *list,
+			int n)
 {
 	HnswIndex *hi = &vs->hi;
-	int max = level == 0 ? 2 * hi->meta.m : hi->meta.m;
 	int dims = hi->meta.dims;
 	uint32 *cands = palloc(sizeof(uint32) * (n + 1) * (2 * hi->meta.m + 1));
 	uint32 *hop = palloc(sizeof(uint32) * 2 * hi->meta.m);
@@ -121,7 +121,8 @@ repair_list(VacuumState *vs, uint32 id, int level, const uint32 *list, int n)
 	{
 		if (list[i] < vs->nelements && IS_DELETED(vs, list[i]))
 		{
-			int nhop = HnswReadNeighbors(hi, list[i], level, hop, max);
+			int nhop =
+				HnswReadNeighbors(hi, list[i], level, hop, 2 * hi->meta.m);
 
 			for (int j = 0; j < nhop; j++)
 				add_candidate(vs, cands, &ncands, hop[j], id);
@@ -163,13 +164,13 @@ repair_graph(VacuumState *vs)
 
 	for (uint32 id = 0; id < vs->nelements; id++)
 	{
-		HnswRecord header;
+		HnswElementInfo header;
 
 		if (IS_DELETED(vs, id))
 			continue;
 		if ((id & 63) == 0)
 			vacuum_delay_point();
-		if (!HnswReadRecordHeader(hi, id, &header))
+		if (!HnswReadElement(hi, id, &header))
 			continue;
 		for (int level = 0; level <= header.level; level++)
 		{
@@ -182,7 +183,12 @@ repair_graph(VacuumState *vs)
 			{
 				MemoryContext old = MemoryContextSwitchTo(tmp);
 
-				repair_list(vs, id, level, list, n);
+				/* an element on upper levels keeps one level-0 slot for them */
+				repair_list(vs, id, level,
+							level == 0 && header.level > 0
+								? capacity - 1
+								: (level == 0 ? capacity : hi->meta.m),
+							list, n);
 				MemoryContextSwitchTo(old);
 				MemoryContextReset(tmp);
 			}
