@@ -26,7 +26,6 @@ inline bool closer(const Candidate& a, const Candidate& b) {
   return a.distance < b.distance || (a.distance == b.distance && tie_rank(a.id) < tie_rank(b.id));
 }
 
-// Nearest on top (for the candidates still to expand).
 // The heaps' orderings as function objects, so the comparisons inline.
 struct Closer {
   bool operator()(const Candidate& a, const Candidate& b) const { return closer(a, b); }
@@ -35,17 +34,20 @@ struct Farther {
   bool operator()(const Candidate& a, const Candidate& b) const { return closer(b, a); }
 };
 
-class NearestFirst {
+// A binary heap of candidates. With Farther as the order the nearest is on top (the candidates
+// still to expand); with Closer the farthest is (the bounded list of best results so far).
+template <class Order>
+class CandidateHeap {
  public:
   bool empty() const { return heap_.empty(); }
   std::size_t size() const { return heap_.size(); }
   const Candidate& top() const { return heap_.front(); }
   void push(Candidate c) {
     heap_.push_back(c);
-    std::push_heap(heap_.begin(), heap_.end(), Farther());
+    std::push_heap(heap_.begin(), heap_.end(), Order());
   }
   Candidate pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Farther());
+    std::pop_heap(heap_.begin(), heap_.end(), Order());
     Candidate c = heap_.back();
     heap_.pop_back();
     return c;
@@ -54,30 +56,8 @@ class NearestFirst {
   // Adds many at once (cheaper than pushing one by one when they outnumber the heap).
   void push_all(const std::vector<Candidate>& more) {
     heap_.insert(heap_.end(), more.begin(), more.end());
-    std::make_heap(heap_.begin(), heap_.end(), Farther());
+    std::make_heap(heap_.begin(), heap_.end(), Order());
   }
-
- private:
-  std::vector<Candidate> heap_;
-};
-
-// Farthest on top (for the bounded list of best results so far).
-class FarthestFirst {
- public:
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
-  const Candidate& top() const { return heap_.front(); }
-  void push(Candidate c) {
-    heap_.push_back(c);
-    std::push_heap(heap_.begin(), heap_.end(), Closer());
-  }
-  Candidate pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Closer());
-    Candidate c = heap_.back();
-    heap_.pop_back();
-    return c;
-  }
-  void clear() { heap_.clear(); }
   // Moves the contents out, nearest first.
   void drain_sorted(std::vector<Candidate>& out) {
     out.assign(heap_.begin(), heap_.end());
@@ -88,5 +68,8 @@ class FarthestFirst {
  private:
   std::vector<Candidate> heap_;
 };
+
+using NearestFirst = CandidateHeap<Farther>;
+using FarthestFirst = CandidateHeap<Closer>;
 
 }  // namespace mvvd
