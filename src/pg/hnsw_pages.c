@@ -115,7 +115,7 @@ HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 			  float *out, float *scratch)
 {
 	const HnswLayout *layout = &hi->meta.layout;
-	const uint32 prefetch_bytes = Min(layout->vector_bytes, 1024);
+	const uint32 prefetch_bytes = Min(layout->vector_bytes, 256);
 	bool fits_two_pages = layout->vector_bytes <= HNSW_PAGE_PAYLOAD;
 	VectorRef refs[HNSW_DISTANCE_BATCH];
 
