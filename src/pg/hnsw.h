@@ -268,7 +268,11 @@ IndexBuildResult *hnswbuild(Relation heap, Relation index,
 void hnswbuildempty(Relation index);
 bool hnswinsert(Relation index, Datum *values, bool *isnull,
 				ItemPointer heap_tid, Relation heap,
-				IndexUniqueCheck checkUnique, bool indexUnchanged,
+				IndexUniqueCheck checkUnique,
+#if PG_VERSION_NUM >= 140000
+				bool indexUnchanged,
+#endif
+
 				IndexInfo *indexInfo);
 IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
 void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,

@@ -11,13 +11,14 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "hnsw.h"
 
 #define HINT_SLOTS 8
 
 typedef struct BufferHints
 {
-	RelFileNode node;
+	MvvdRelFile node;
 	BlockNumber nblocks;
 	Buffer *buffers;
 	uint64 last_used;
@@ -30,7 +31,7 @@ static uint64 hint_clock;
 void
 HnswAttachHints(HnswIndex *hi)
 {
-	RelFileNode node = hi->rel->rd_node;
+	MvvdRelFile node = MvvdRelFileOf(hi->rel);
 	BlockNumber nblocks = RelationGetNumberOfBlocks(hi->rel);
 	BufferHints *slot = NULL;
 
@@ -40,7 +41,7 @@ HnswAttachHints(HnswIndex *hi)
 		return;
 	for (int i = 0; i < HINT_SLOTS; i++)
 	{
-		if (RelFileNodeEquals(hint_cache[i].node, node) &&
+		if (MvvdRelFileEquals(hint_cache[i].node, node) &&
 			hint_cache[i].buffers)
 		{
 			slot = &hint_cache[i];
@@ -49,7 +50,7 @@ HnswAttachHints(HnswIndex *hi)
 		if (slot == NULL || hint_cache[i].last_used < slot->last_used)
 			slot = &hint_cache[i];
 	}
-	if (!RelFileNodeEquals(slot->node, node) || slot->nblocks < nblocks)
+	if (!MvvdRelFileEquals(slot->node, node) || slot->nblocks < nblocks)
 	{
 		Buffer *grown = MemoryContextAllocExtended(
 			TopMemoryContext, sizeof(Buffer) * Max(nblocks, 1),
@@ -57,7 +58,7 @@ HnswAttachHints(HnswIndex *hi)
 
 		if (grown == NULL)
 			return;
-		if (RelFileNodeEquals(slot->node, node) && slot->buffers)
+		if (MvvdRelFileEquals(slot->node, node) && slot->buffers)
 			memcpy(grown, slot->buffers, sizeof(Buffer) * slot->nblocks);
 		if (slot->buffers)
 			pfree(slot->buffers);
@@ -79,8 +80,7 @@ HnswPin(HnswIndex *hi, BlockNumber block)
 	if (block < hi->nhints)
 	{
 		buf = hi->hints[block];
-		if (buf != InvalidBuffer &&
-			ReadRecentBuffer(hi->rel->rd_node, MAIN_FORKNUM, block, buf))
+		if (buf != InvalidBuffer && MvvdReadRecentBuffer(hi->rel, block, buf))
 			return buf;
 		buf = ReadBuffer(hi->rel, block);
 		hi->hints[block] = buf;

@@ -11,12 +11,12 @@
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
-#include "common/pg_prng.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "hnsw.h"
 #include "shim_error.h"
 #include "vector.h"
@@ -278,8 +278,7 @@ next_level(HnswBuildState *bs)
 {
 	uint32 id = mvvd_hnsw_builder_size(bs->builder);
 	uint32 capacity = HnswUpperSlotsPerChunk(&bs->layout);
-	int level = mvvd_hnsw_random_level(
-		1.0 - pg_prng_double(&pg_global_prng_state), bs->m);
+	int level = mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), bs->m);
 
 	if (id % bs->layout.elements_per_chunk == 0)
 		bs->chunk_upper_used = 0;

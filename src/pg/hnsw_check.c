@@ -17,6 +17,7 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "compat.h"
 #include "hnsw.h"
 
 PG_FUNCTION_INFO_V1(mvvd_hnsw_check);
@@ -197,7 +198,7 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 	bool any_live = false;
 	int max_live_level = -1;
 
-	InitMaterializedSRF(fcinfo, 0);
+	MvvdInitMaterializedSRF(fcinfo);
 	memset(&cs, 0, sizeof(cs));
 	cs.store = rsinfo->setResult;
 	cs.desc = rsinfo->setDesc;

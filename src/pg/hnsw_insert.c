@@ -11,12 +11,12 @@
 #include "postgres.h"
 
 #include "access/xloginsert.h"
-#include "common/pg_prng.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "hnsw.h"
 #include "shim_error.h"
 #include "vector.h"
@@ -410,8 +410,7 @@ HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
 
 	id = allocate_element(hi, dims, &entry, &entry_level);
 	m = hi->meta.m;
-	level =
-		mvvd_hnsw_random_level(1.0 - pg_prng_double(&pg_global_prng_state), m);
+	level = mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), m);
 	level = reserve_upper_slots(hi, id, level, &upper_slot);
 	HnswWriteVector(hi, id, vector);
 	write_record(hi, id, heaptid, level, upper_slot);
@@ -457,7 +456,11 @@ HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
 /* aminsert */
 bool
 hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
-		   Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+		   Relation heap, IndexUniqueCheck checkUnique,
+#if PG_VERSION_NUM >= 140000
+		   bool indexUnchanged,
+#endif
+
 		   IndexInfo *indexInfo)
 {
 	MemoryContext tmp;

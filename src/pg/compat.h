@@ -1,0 +1,58 @@
+/*
+ * The few PostgreSQL calls whose names or signatures differ between the versions MVVD compiles
+ * for (13 to 17), behind one name each.
+ */
+#ifndef MVVD_COMPAT_H
+#define MVVD_COMPAT_H
+
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "storage/bufmgr.h"
+#include "utils/rel.h"
+
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#endif
+
+/* A relation's physical identity (RelFileLocator since 16, RelFileNode before). */
+#if PG_VERSION_NUM >= 160000
+typedef RelFileLocator MvvdRelFile;
+#define MvvdRelFileOf(rel)		((rel)->rd_locator)
+#define MvvdRelFileEquals(a, b) RelFileLocatorEquals(a, b)
+#else
+typedef RelFileNode MvvdRelFile;
+#define MvvdRelFileOf(rel)		((rel)->rd_node)
+#define MvvdRelFileEquals(a, b) RelFileNodeEquals(a, b)
+#endif
+
+/* Pins buf if it still holds the block (14+); false (so the caller reads it) before 14. */
+static inline bool
+MvvdReadRecentBuffer(Relation rel, BlockNumber block, Buffer buf)
+{
+#if PG_VERSION_NUM >= 140000
+	return ReadRecentBuffer(MvvdRelFileOf(rel), MAIN_FORKNUM, block, buf);
+#else
+	return false;
+#endif
+}
+
+/* A uniform double in [0, 1). */
+static inline double
+MvvdRandomDouble(void)
+{
+#if PG_VERSION_NUM >= 150000
+	return pg_prng_double(&pg_global_prng_state);
+#else
+	return (double) random() / ((double) MAX_RANDOM_VALUE + 1);
+#endif
+}
+
+/* Sets up a set-returning function that materializes its rows in a tuplestore. */
+#if PG_VERSION_NUM >= 150000
+#define MvvdInitMaterializedSRF(fcinfo) InitMaterializedSRF(fcinfo, 0)
+#else
+void MvvdInitMaterializedSRF(FunctionCallInfo fcinfo);
+#endif
+
+#endif /* MVVD_COMPAT_H */
