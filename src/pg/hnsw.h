@@ -272,7 +272,6 @@ bool hnswinsert(Relation index, Datum *values, bool *isnull,
 #if PG_VERSION_NUM >= 140000
 				bool indexUnchanged,
 #endif
-
 				IndexInfo *indexInfo);
 IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
 void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,

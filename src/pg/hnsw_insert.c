@@ -460,7 +460,6 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 #if PG_VERSION_NUM >= 140000
 		   bool indexUnchanged,
 #endif
-
 		   IndexInfo *indexInfo)
 {
 	MemoryContext tmp;
