@@ -8,7 +8,7 @@ PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/l
 
 # The extension script is assembled from one file per concept, in dependency order.
 SQL_PARTS = src/sql/vector_type.sql src/sql/vector_casts.sql src/sql/vector_functions.sql \
-	src/sql/vector_btree.sql src/sql/vector_aggregates.sql src/sql/hnsw.sql
+	src/sql/vector_btree.sql src/sql/vector_aggregates.sql src/sql/multivector.sql src/sql/hnsw.sql
 SQL_SCRIPT = src/sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA_built = $(SQL_SCRIPT)
 
@@ -18,7 +18,7 @@ GLUE_OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
 MODULE_big = $(EXTENSION)
 OBJS = $(GLUE_OBJS) $(SHIM_OBJS) $(CORE_OBJS)
 
-REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors hnsw_index hnsw_edge hnsw_errors
+REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors multivector_type multivector_ops hnsw_index hnsw_edge hnsw_errors multivector_index
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 # -Wextra's unused-parameter and sign-compare fire on PostgreSQL's own headers and idioms.
@@ -55,7 +55,7 @@ all: $(SQL_SCRIPT)
 
 # The C++ core on its own: GoogleTest suite and Google Benchmark programs.
 CMAKE_BUILD = build/core
-.PHONY: unittest bench-kernels bench-hnsw-core
+.PHONY: unittest bench-kernels bench-maxsim bench-hnsw-core
 unittest:
 	cmake -S test -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(CMAKE_BUILD) -j2
@@ -65,6 +65,11 @@ bench-kernels:
 	cmake -S bench -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/bench -j2 --target bench_kernels
 	build/bench/bench_kernels --benchmark_color=false $(BENCH_ARGS)
+
+bench-maxsim:
+	cmake -S bench -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/bench -j2 --target maxsim_bench
+	build/bench/maxsim_bench --benchmark_color=false $(BENCH_ARGS)
 
 # Our HNSW core vs hnswlib in one run; BENCH_ARGS may name BASE.npy QUERIES.npy.
 bench-hnsw-core:

@@ -61,5 +61,6 @@ SELECT mvvd_simd() IN ('avx512', 'avx2', 'sse', 'neon', 'scalar') AS simd_report
 
 -- Operators are found by symbol and commute.
 SELECT oprname, oprcom::regoperator IS NOT NULL AS has_commutator
-FROM pg_operator WHERE oprleft = 'vector'::regtype AND oprname IN ('<->', '<#>', '<=>', '<+>')
+FROM pg_operator WHERE oprleft = 'vector'::regtype AND oprright = 'vector'::regtype
+	AND oprname IN ('<->', '<#>', '<=>', '<+>')
 ORDER BY oprname;

@@ -11,7 +11,10 @@ namespace {
 #if defined(__x86_64__) || defined(_M_X64)
 // __builtin_cpu_supports also checks XCR0, so it is false where the OS does not enable AVX state.
 bool cpu_has(const char* isa) {
-  if (std::strcmp(isa, "avx512") == 0) return __builtin_cpu_supports("avx512f");
+  // the avx512 file is compiled with F, DQ, BW and VL, so the compiler may use any of them
+  if (std::strcmp(isa, "avx512") == 0)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
   if (std::strcmp(isa, "avx2") == 0)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return std::strcmp(isa, "sse") == 0;  // SSE2 is part of x86-64

@@ -20,6 +20,13 @@ struct DistanceKernels {
   float (*dot)(const float* a, const float* b, std::size_t n);
   float (*l1)(const float* a, const float* b, std::size_t n);
   DotNorms (*dot_norms)(const float* a, const float* b, std::size_t n);
+  // Matrix kernels over two sets of row-major vectors (q: nq x dims, d: nd x dims); they fill the
+  // row-major nq x nd matrix out: dot_matrix with out[i*nd + j] = <q_i, d_j>, l2sq_matrix with
+  // out[i*nd + j] = ||q_i - d_j||^2.
+  void (*dot_matrix)(const float* q, std::size_t nq, const float* d, std::size_t nd,
+                     std::size_t dims, float* out);
+  void (*l2sq_matrix)(const float* q, std::size_t nq, const float* d, std::size_t nd,
+                      std::size_t dims, float* out);
 };
 
 // The straightforward loops: the reference every other kernel is tested against.

@@ -37,10 +37,23 @@ DotNorms dot_norms(const float* a, const float* b, std::size_t n) {
   return r;
 }
 
+// Every pair with the 1-vs-1 loop: the reference the register-tiled SIMD matrix kernels match.
+void dot_matrix(const float* q, std::size_t nq, const float* d, std::size_t nd, std::size_t dims,
+                float* out) {
+  for (std::size_t i = 0; i < nq; ++i)
+    for (std::size_t j = 0; j < nd; ++j) out[i * nd + j] = dot(q + i * dims, d + j * dims, dims);
+}
+
+void l2sq_matrix(const float* q, std::size_t nq, const float* d, std::size_t nd, std::size_t dims,
+                 float* out) {
+  for (std::size_t i = 0; i < nq; ++i)
+    for (std::size_t j = 0; j < nd; ++j) out[i * nd + j] = l2sq(q + i * dims, d + j * dims, dims);
+}
+
 }  // namespace
 
 const DistanceKernels& scalar_kernels() {
-  static const DistanceKernels k{"scalar", l2sq, dot, l1, dot_norms};
+  static const DistanceKernels k{"scalar", l2sq, dot, l1, dot_norms, dot_matrix, l2sq_matrix};
   return k;
 }
 

@@ -23,10 +23,14 @@ extern Datum l2_distance(PG_FUNCTION_ARGS);
 extern Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
 extern Datum cosine_distance(PG_FUNCTION_ARGS);
 extern Datum l1_distance(PG_FUNCTION_ARGS);
+extern Datum multivector_l2_distance(PG_FUNCTION_ARGS);
+extern Datum multivector_negative_inner_product(PG_FUNCTION_ARGS);
+extern Datum multivector_cosine_distance(PG_FUNCTION_ARGS);
 
 int mvvd_hnsw_ef_search = 40;
 int mvvd_hnsw_iterative_scan = HNSW_ITERATIVE_STRICT;
 int mvvd_hnsw_max_scan_tuples = 20000;
+int mvvd_hnsw_candidates = 100;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -76,6 +80,15 @@ HnswInitGucs(void)
 		"Bounds the work of a scan whose filter rejects almost every row.",
 		&mvvd_hnsw_max_scan_tuples, 20000, 1, INT_MAX, PGC_USERSET, 0, NULL,
 		NULL, NULL);
+	DefineCustomIntVariable(
+		"mvvd.hnsw_candidates",
+		"Members each query vector gathers, in a scan of a multivector index, "
+		"before their rows are re-scored.",
+		"Larger finds more of the true best rows and takes longer; an "
+		"iterative "
+		"scan gathers as many more as it needs.",
+		&mvvd_hnsw_candidates, 100, 1, 10000, PGC_USERSET, 0, NULL, NULL,
+		NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mvvd");
 #else
@@ -123,20 +136,37 @@ HnswOptionEfConstruction(Relation index)
 	return opts ? opts->ef_construction : HNSW_DEFAULT_EF_CONSTRUCTION;
 }
 
-/* The metric of the index's operator class, from its distance support function. */
+/*
+ * The metric of the index's operator class, from its distance support function; *multivector
+ * says whether it indexes multivectors (their opclasses name a set distance there).
+ */
 int
-HnswMetricOf(Relation index)
+HnswMetricOf(Relation index, bool *multivector)
 {
 	FmgrInfo *proc = index_getprocinfo(index, 1, 1);
+	static const struct
+	{
+		PGFunction fn;
+		int metric;
+		bool multivector;
+	} known[] = {
+		{l2_distance, 0, false},
+		{vector_negative_inner_product, 1, false},
+		{cosine_distance, 2, false},
+		{l1_distance, 3, false},
+		{multivector_l2_distance, 0, true},
+		{multivector_negative_inner_product, 1, true},
+		{multivector_cosine_distance, 2, true},
+	};
 
-	if (proc->fn_addr == l2_distance)
-		return 0;
-	if (proc->fn_addr == vector_negative_inner_product)
-		return 1;
-	if (proc->fn_addr == cosine_distance)
-		return 2;
-	if (proc->fn_addr == l1_distance)
-		return 3;
+	for (int i = 0; i < lengthof(known); i++)
+	{
+		if (proc->fn_addr == known[i].fn)
+		{
+			*multivector = known[i].multivector;
+			return known[i].metric;
+		}
+	}
 	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					errmsg("operator class of index \"%s\" has no distance "
 						   "mvvd_hnsw knows",

@@ -101,6 +101,7 @@ typedef struct HnswMeta
 	uint32 chunks;	 /* chunks allocated so far */
 	uint32 entry_id; /* MVVD_NO_ELEMENT when the graph is empty */
 	int32 entry_level;
+	int32 multivector; /* elements are the vectors of multivector rows */
 } HnswMeta;
 
 /*
@@ -115,6 +116,22 @@ typedef struct HnswRecord
 	uint8 flags;
 	uint32 neighbors[FLEXIBLE_ARRAY_MEMBER];
 } HnswRecord;
+
+/*
+ * In an index on multivectors, every record ends (after its 2m ids) with the element's place
+ * in its row: the vectors of one row are consecutive elements sharing the heap TID.
+ */
+typedef struct HnswMember
+{
+	uint16 index; /* 0 .. count - 1 */
+	uint16 count; /* indexed vectors of the row */
+} HnswMember;
+
+static inline HnswMember *
+HnswRecordMember(HnswRecord *rec, int m)
+{
+	return (HnswMember *) &rec->neighbors[2 * m];
+}
 
 /* Ids the level-0 list of a record can hold. */
 static inline int
@@ -164,7 +181,8 @@ typedef struct HnswIndex
 	HnswMeta meta;
 	int metric;
 	mvvd_search_distance_fn distance;
-	bool building; /* pages written without WAL (logged at the end) */
+	bool building;	  /* pages written without WAL (logged at the end) */
+	bool multivector; /* see HnswMeta */
 	Buffer *
 		hints; /* per block: the buffer that held it last (see hnsw_buffers.c) */
 	BlockNumber nhints;
@@ -174,15 +192,16 @@ typedef struct HnswIndex
 extern int mvvd_hnsw_ef_search;
 extern int mvvd_hnsw_iterative_scan;
 extern int mvvd_hnsw_max_scan_tuples;
+extern int mvvd_hnsw_candidates;
 
 /* hnsw.c */
 void HnswInitGucs(void);
-int HnswMetricOf(Relation index);
+int HnswMetricOf(Relation index, bool *multivector);
 int HnswOptionM(Relation index);
 int HnswOptionEfConstruction(Relation index);
 
 /* hnsw_layout.c */
-void HnswComputeLayout(int dims, int m, HnswLayout *layout);
+void HnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout);
 BlockNumber HnswChunkStart(const HnswLayout *layout, uint32 chunk);
 HnswPlace HnswVectorPlace(const HnswLayout *layout, uint32 id);
 HnswPlace HnswRecordPlace(const HnswLayout *layout, uint32 id);
@@ -202,7 +221,7 @@ void HnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
 void HnswReadMeta(Relation index, HnswMeta *meta);
 void HnswOpenIndex(Relation index, HnswIndex *hi);
 void HnswInitMetaPage(Page page, int dims, int m, int ef_construction,
-					  int metric);
+					  int metric, bool multivector);
 
 /* hnsw_pages.c: reading elements */
 HnswRecord *HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place);
@@ -216,6 +235,8 @@ typedef struct HnswElementInfo
 	int level;
 	uint8 flags;
 	uint32 upper_slot; /* valid when level > 0 */
+	HnswMember
+		member; /* multivector indexes: the element's place in its row */
 } HnswElementInfo;
 bool HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out);
 #define HNSW_DISTANCE_BATCH 32
@@ -256,8 +277,15 @@ void HnswEditCancel(HnswEdit *edit);
 void HnswWriteVector(HnswIndex *hi, uint32 id, const float *vector);
 
 /* hnsw_insert.c */
-void HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
-					  ItemPointer heaptid);
+typedef struct HnswRowVectors
+{
+	const float *vectors; /* count x dims */
+	int count;
+	int dims;
+} HnswRowVectors;
+void HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row);
+void HnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
+					   int dims, ItemPointer heaptid);
 void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 					  int n);
 bool HnswIndexable(int metric, const float *vector, int dims);

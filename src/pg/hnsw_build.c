@@ -39,7 +39,10 @@ typedef struct HnswBuildState
 	double reltuples;
 	double indtuples;
 	uint32 chunk_upper_used; /* upper slots taken in the current chunk */
-	MemoryContext tmpctx;	 /* reset per tuple */
+	bool multivector;		 /* elements are multivector members */
+	HnswMember *members;	 /* per in-memory element: its place in its row */
+	uint32 members_capacity;
+	MemoryContext tmpctx; /* reset per tuple */
 	MemoryContext
 		ownerctx; /* owns the in-memory graph: freed with it on ERROR */
 } HnswBuildState;
@@ -174,6 +177,8 @@ write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements, char *stream)
 					  Min((int) n, HnswLevel0Capacity(rec, bs->m)));
 		if (level > 0)
 			rec->neighbors[2 * bs->m - 1] = used_slots;
+		if (bs->multivector)
+			*HnswRecordMember(rec, bs->m) = bs->members[id];
 		for (int lv = 1; lv <= level; lv++, used_slots++)
 		{
 			uint32 s = used_slots;
@@ -307,55 +312,92 @@ start_builder(HnswBuildState *bs)
 		&err, "starting an HNSW build");
 }
 
-/* One heap tuple: collected in memory, or inserted on pages once past the memory budget. */
+/* Records where the next in-memory element sits in its row (multivector indexes). */
+static void
+remember_member(HnswBuildState *bs, int index, int count)
+{
+	uint32 id = mvvd_hnsw_builder_size(bs->builder);
+
+	if (id >= bs->members_capacity)
+	{
+		bs->members_capacity = Max(1024, bs->members_capacity * 2);
+		bs->members =
+			bs->members == NULL
+				? MemoryContextAlloc(bs->ownerctx,
+									 sizeof(HnswMember) * bs->members_capacity)
+				: repalloc_huge(bs->members,
+								sizeof(HnswMember) * bs->members_capacity);
+	}
+	bs->members[id].index = index;
+	bs->members[id].count = count;
+}
+
+/*
+ * One heap tuple: its vector (or its multivector's vectors, as consecutive elements) collected
+ * in memory, or inserted on pages once past the memory budget.
+ */
 static void
 build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			   bool tupleIsAlive, void *state)
 {
 	HnswBuildState *bs = (HnswBuildState *) state;
 	MemoryContext oldctx;
-	Vector *v;
+	HnswIndex probe;
+	HnswRowVectors row;
 
 	if (isnull[0])
 		return;
 	oldctx = MemoryContextSwitchTo(bs->tmpctx);
-	v = DatumGetVector(values[0]);
+	memset(&probe, 0, sizeof(probe));
+	probe.metric = bs->metric;
+	probe.multivector = bs->multivector;
+	HnswRowVectorsOf(&probe, values[0], &row);
 	if (bs->dims == 0)
 	{
-		bs->dims = v->dim;
-		HnswComputeLayout(bs->dims, bs->m, &bs->layout);
+		bs->dims = row.dims;
+		HnswComputeLayout(bs->dims, bs->m, bs->multivector, &bs->layout);
 	}
-	if (v->dim != bs->dims)
+	if (row.dims != bs->dims)
 		ereport(
 			ERROR,
 			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("different vector dimensions %d and %d", bs->dims, v->dim),
+			 errmsg("different vector dimensions %d and %d", bs->dims,
+					row.dims),
 			 errdetail("Index \"%s\" holds %d-dimensional vectors.",
 					   RelationGetRelationName(index), bs->dims),
-			 errhint("Declare the column as vector(%d), or index an "
-					 "expression that picks one size.",
-					 bs->dims)));
-	if (HnswIndexable(bs->metric, v->x, v->dim))
+			 errhint(
+				 "Declare the column as %s(%d), or index an expression that "
+				 "picks one size.",
+				 bs->multivector ? "multivector" : "vector", bs->dims)));
+	if (row.count > 0)
 	{
 		if (!bs->on_disk && bs->builder == NULL)
 			start_builder(bs);
 		if (!bs->on_disk &&
 			mvvd_hnsw_builder_memory(bs->builder) +
-					mvvd_hnsw_builder_bytes_per_element(bs->builder) >
+					row.count *
+						mvvd_hnsw_builder_bytes_per_element(bs->builder) >
 				bs->memory_limit)
 			spill_to_pages(bs);
 		if (bs->on_disk)
-			HnswInsertVector(&bs->hi, v->x, v->dim, tid);
+			HnswInsertVectors(&bs->hi, row.vectors, row.count, row.dims, tid);
 		else
 		{
-			mvvd_error err;
 			uint64 payload = ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
 							 ItemPointerGetOffsetNumber(tid);
 
-			MvvdReportStatus(mvvd_hnsw_builder_add(bs->builder, v->x,
-												   next_level(bs), payload,
-												   &err),
-							 &err, "adding to an HNSW build");
+			for (int i = 0; i < row.count; i++)
+			{
+				mvvd_error err;
+
+				if (bs->multivector)
+					remember_member(bs, i, row.count);
+				MvvdReportStatus(
+					mvvd_hnsw_builder_add(bs->builder,
+										  row.vectors + (Size) i * row.dims,
+										  next_level(bs), payload, &err),
+					&err, "adding to an HNSW build");
+			}
 		}
 		bs->indtuples++;
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
@@ -380,12 +422,12 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 			 RelationGetRelationName(index));
 	bs->heap = heap;
 	bs->index = index;
-	bs->metric = HnswMetricOf(index);
+	bs->metric = HnswMetricOf(index, &bs->multivector);
 	bs->m = HnswOptionM(index);
 	bs->ef_construction = HnswOptionEfConstruction(index);
 	bs->dims = typmod > 0 ? typmod : 0;
 	if (bs->dims > 0)
-		HnswComputeLayout(bs->dims, bs->m, &bs->layout);
+		HnswComputeLayout(bs->dims, bs->m, bs->multivector, &bs->layout);
 	bs->memory_limit = (Size) maintenance_work_mem * 1024;
 	bs->reltuples = heap->rd_rel->reltuples;
 	bs->tmpctx = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw tuple",
@@ -399,7 +441,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	/* the metapage comes first; it is filled in once the graph is written */
 	metabuf = new_page(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META);
 	HnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
-					 bs->ef_construction, bs->metric);
+					 bs->ef_construction, bs->metric, bs->multivector);
 	done_page(metabuf);
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_LOAD);
@@ -416,7 +458,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		metabuf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
 		LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
 		HnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
-						 bs->ef_construction, bs->metric);
+						 bs->ef_construction, bs->metric, bs->multivector);
 		done_page(metabuf);
 	}
 	MemoryContextDelete(bs->ownerctx); /* frees the in-memory graph */
@@ -440,12 +482,14 @@ hnswbuildempty(Relation index)
 	Buffer buf =
 		ReadBufferExtended(index, INIT_FORKNUM, P_NEW, RBM_NORMAL, NULL);
 	int typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+	bool multivector;
+	int metric = HnswMetricOf(index, &multivector);
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	START_CRIT_SECTION();
 	HnswInitMetaPage(BufferGetPage(buf), typmod > 0 ? typmod : 0,
 					 HnswOptionM(index), HnswOptionEfConstruction(index),
-					 HnswMetricOf(index));
+					 metric, multivector);
 	MarkBufferDirty(buf);
 	log_newpage_buffer(buf, true);
 	END_CRIT_SECTION();

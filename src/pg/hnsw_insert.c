@@ -19,6 +19,7 @@
 #include "compat.h"
 #include "hnsw.h"
 #include "shim_error.h"
+#include "multivector.h"
 #include "vector.h"
 
 /* Cosine distance is undefined for a zero vector, so such vectors are not indexed for it. */
@@ -31,6 +32,47 @@ HnswIndexable(int metric, const float *vector, int dims)
 		if (vector[i] != 0.0f)
 			return true;
 	return false;
+}
+
+/*
+ * The indexable vectors of a column value: the vector itself, or a multivector's members (for
+ * cosine, all-zero ones are left out), back to back.
+ */
+void
+HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
+{
+	const float *x;
+	int n;
+	int dims;
+	float *kept;
+
+	if (hi->multivector)
+	{
+		MultiVector *mv = DatumGetMultiVector(value);
+
+		x = mv->x;
+		n = mv->count;
+		dims = mv->dim;
+	}
+	else
+	{
+		Vector *v = DatumGetVector(value);
+
+		x = v->x;
+		n = 1;
+		dims = v->dim;
+	}
+	row->dims = dims;
+	row->count = 0;
+	row->vectors = kept = palloc(sizeof(float) * (Size) n * dims);
+	for (int i = 0; i < n; i++)
+	{
+		if (!HnswIndexable(hi->metric, x + (Size) i * dims, dims))
+			continue;
+		memcpy(kept + (Size) row->count * dims, x + (Size) i * dims,
+			   sizeof(float) * dims);
+		row->count++;
+	}
 }
 
 /* The page type of page p of a chunk. */
@@ -91,11 +133,11 @@ add_chunk(HnswIndex *hi, uint32 chunk)
 }
 
 /*
- * Takes the next element id (adding a chunk when the last is full) and returns the entry point
- * as it is now. The first vector of an index created empty fixes its dimensions.
+ * Takes the next count element ids, consecutive (adding chunks as needed), and returns the
+ * first. The first vector of an index created empty fixes its dimensions.
  */
 static uint32
-allocate_element(HnswIndex *hi, int dims, uint32 *entry, int *entry_level)
+allocate_elements(HnswIndex *hi, int dims, int count)
 {
 	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
 	HnswEdit edit;
@@ -111,10 +153,11 @@ allocate_element(HnswIndex *hi, int dims, uint32 *entry, int *entry_level)
 			 errmsg("different vector dimensions %d and %d", meta->dims, dims),
 			 errdetail("Index \"%s\" holds %d-dimensional vectors.",
 					   RelationGetRelationName(hi->rel), meta->dims),
-			 errhint("Declare the column as vector(%d), or index an "
-					 "expression that picks one size.",
+			 errhint("Declare the column as %s(%d), or index an expression "
+					 "that picks one size.",
+					 meta->multivector ? "multivector" : "vector",
 					 meta->dims)));
-	if (meta->next_id == MVVD_NO_ELEMENT - 1)
+	if (meta->next_id >= MVVD_NO_ELEMENT - 1 - (uint32) count)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 						errmsg("index \"%s\" is full",
 							   RelationGetRelationName(hi->rel)),
@@ -125,17 +168,17 @@ allocate_element(HnswIndex *hi, int dims, uint32 *entry, int *entry_level)
 	if (meta->dims == 0)
 	{
 		meta->dims = dims;
-		HnswComputeLayout(dims, meta->m, &meta->layout);
+		HnswComputeLayout(dims, meta->m, meta->multivector, &meta->layout);
 	}
 	hi->meta = *meta;
-	id = meta->next_id++;
-	if (id / meta->layout.elements_per_chunk >= meta->chunks)
+	id = meta->next_id;
+	meta->next_id += count;
+	while ((meta->next_id - 1) / meta->layout.elements_per_chunk >=
+		   meta->chunks)
 	{
 		add_chunk(hi, meta->chunks);
 		meta->chunks++;
 	}
-	*entry = meta->entry_id;
-	*entry_level = meta->entry_level;
 	hi->meta = *meta;
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
@@ -171,7 +214,7 @@ reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint32 *first_slot)
 /* Writes an element's record (empty lists): from here on it is a valid element. */
 static void
 write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
-			 uint32 upper_slot)
+			 uint32 upper_slot, HnswMember member)
 {
 	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
 	Buffer buf = ReadBuffer(hi->rel, place.block);
@@ -187,6 +230,8 @@ write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
 	rec->flags = HNSW_RECORD_VALID;
 	if (level > 0)
 		rec->neighbors[2 * hi->meta.m - 1] = upper_slot;
+	if (hi->multivector)
+		*HnswRecordMember(rec, hi->meta.m) = member;
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 }
@@ -390,47 +435,26 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 	return updated;
 }
 
-/* Inserts one (indexable) vector for a heap TID; ERROR if its dimensions do not match. */
-void
-HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
-				 ItemPointer heaptid)
+/* Links a written element into the graph: finds its neighbours and links them back. */
+static void
+link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 {
-	uint32 entry;
-	int entry_level;
-	uint32 upper_slot;
-	int level;
-	uint32 id;
-	int m;
-	uint32 *chosen;
+	int m = hi->meta.m;
+	HnswMeta current;
+	uint32 *chosen = palloc(sizeof(uint32) * m * (level + 1));
 	int counts[MVVD_HNSW_MAX_LEVEL + 1];
 	HnswGraphContext ctx;
 	mvvd_graph_callbacks cb;
 	mvvd_error err;
 	mvvd_status status;
 
-	id = allocate_element(hi, dims, &entry, &entry_level);
-	m = hi->meta.m;
-	level = mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), m);
-	level = reserve_upper_slots(hi, id, level, &upper_slot);
-	HnswWriteVector(hi, id, vector);
-	write_record(hi, id, heaptid, level, upper_slot);
-
-	if (entry == MVVD_NO_ELEMENT && update_entry(hi, id, level, true))
-		return;
-	if (entry == MVVD_NO_ELEMENT)
-	{
-		HnswMeta current;
-
-		HnswReadMeta(hi->rel, &current);
-		entry = current.entry_id;
-		entry_level = current.entry_level;
-	}
-
-	chosen = palloc(sizeof(uint32) * m * (level + 1));
+	if (update_entry(hi, id, level, true))
+		return; /* the first element of the graph */
+	HnswReadMeta(hi->rel, &current);
 	HnswGraphInit(&ctx, &cb, hi, vector);
 	status = mvvd_hnsw_find_neighbors(
 		&cb, hi->metric, hi->meta.dims, m, HnswOptionEfConstruction(hi->rel),
-		entry, entry_level, level, chosen, counts, &err);
+		current.entry_id, current.entry_level, level, chosen, counts, &err);
 	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
 
 	for (int l = 0; l <= level; l++)
@@ -449,8 +473,34 @@ HnswInsertVector(HnswIndex *hi, const float *vector, int dims,
 		if (!linked && counts[l] > 0)
 			link_back(hi, chosen[l * m], l, id, vector, true);
 	}
-	if (level > entry_level)
+	if (level > current.entry_level)
 		update_entry(hi, id, level, false);
+}
+
+/*
+ * Inserts the vectors of one row (one for a vector column, its members for a multivector
+ * column; all indexable, of the index's dimensions) as consecutive elements.
+ */
+void
+HnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
+				  ItemPointer heaptid)
+{
+	uint32 first = allocate_elements(hi, dims, count);
+
+	for (int i = 0; i < count; i++)
+	{
+		const float *vector = vectors + (Size) i * dims;
+		uint32 id = first + i;
+		uint32 upper_slot;
+		int level =
+			mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), hi->meta.m);
+		HnswMember member = {(uint16) i, (uint16) count};
+
+		level = reserve_upper_slots(hi, id, level, &upper_slot);
+		HnswWriteVector(hi, id, vector);
+		write_record(hi, id, heaptid, level, upper_slot, member);
+		link_element(hi, id, level, vector);
+	}
 }
 
 /* aminsert */
@@ -465,17 +515,17 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	MemoryContext tmp;
 	MemoryContext old;
 	HnswIndex hi;
-	Vector *v;
+	HnswRowVectors row;
 
 	if (isnull[0])
 		return false;
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw insert",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	v = DatumGetVector(values[0]);
 	HnswOpenIndex(index, &hi);
-	if (HnswIndexable(hi.metric, v->x, v->dim))
-		HnswInsertVector(&hi, v->x, v->dim, heap_tid);
+	HnswRowVectorsOf(&hi, values[0], &row);
+	if (row.count > 0)
+		HnswInsertVectors(&hi, row.vectors, row.count, row.dims, heap_tid);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	return false;

@@ -43,14 +43,15 @@ size_chunk(HnswLayout *l, uint32 n, int m)
 
 /* The layout for vectors of dims dimensions and m: the chunk size that wastes least space. */
 void
-HnswComputeLayout(int dims, int m, HnswLayout *layout)
+HnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout)
 {
 	HnswLayout l;
 	double best = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.vector_bytes = dims * sizeof(float);
-	l.record_bytes = offsetof(HnswRecord, neighbors) + 2 * m * sizeof(uint32);
+	l.record_bytes = offsetof(HnswRecord, neighbors) + 2 * m * sizeof(uint32) +
+					 (multivector ? sizeof(HnswMember) : 0);
 	l.upper_slot_bytes = m * sizeof(uint32);
 	l.records_per_page = HNSW_PAGE_PAYLOAD / l.record_bytes;
 	l.upper_slots_per_page = HNSW_PAGE_PAYLOAD / l.upper_slot_bytes;

@@ -37,12 +37,14 @@ HnswOpenIndex(Relation index, HnswIndex *hi)
 	HnswReadMeta(index, &hi->meta);
 	hi->metric = hi->meta.metric;
 	hi->distance = mvvd_search_distance(hi->metric);
+	hi->multivector = hi->meta.multivector != 0;
 	HnswAttachHints(hi);
 }
 
 /* Formats the metapage of a new index; dims 0 means "from the first vector". */
 void
-HnswInitMetaPage(Page page, int dims, int m, int ef_construction, int metric)
+HnswInitMetaPage(Page page, int dims, int m, int ef_construction, int metric,
+				 bool multivector)
 {
 	HnswMeta *meta;
 
@@ -55,8 +57,9 @@ HnswInitMetaPage(Page page, int dims, int m, int ef_construction, int metric)
 	meta->m = m;
 	meta->ef_construction = ef_construction;
 	meta->metric = metric;
+	meta->multivector = multivector;
 	if (dims > 0)
-		HnswComputeLayout(dims, m, &meta->layout);
+		HnswComputeLayout(dims, m, multivector, &meta->layout);
 	meta->entry_id = MVVD_NO_ELEMENT;
 	meta->entry_level = -1;
 }

@@ -161,6 +161,10 @@ HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out)
 	out->level = rec->level;
 	out->flags = rec->flags;
 	out->upper_slot = rec->level > 0 ? HnswUpperSlotOf(rec, hi->meta.m) : 0;
+	if (hi->multivector)
+		out->member = *HnswRecordMember(rec, hi->meta.m);
+	else
+		out->member.index = 0, out->member.count = 1;
 	UnlockReleaseBuffer(buf);
 	return (out->flags & HNSW_RECORD_VALID) != 0;
 }

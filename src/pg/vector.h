@@ -7,6 +7,8 @@
 
 #include "fmgr.h"
 
+#include "../shim/mvvd_status.h"
+
 /*
  * float4 x 16000 = 64 KB, TOASTed like any large value; typmod and input
  * enforce it.
@@ -40,5 +42,9 @@ void CheckSameDims(const Vector *a, const Vector *b);
 
 /* ERROR when any element is NaN or Infinity. */
 void CheckVectorFinite(const float *x, int dim);
+
+/* ERROR for a failed parse of a text form, with the SQLSTATE of its kind. */
+void ReportVectorParseError(mvvd_status status, mvvd_error *err,
+							const char *text, const char *type_name);
 
 #endif /* MVVD_VECTOR_H */

@@ -21,65 +21,6 @@ PG_FUNCTION_INFO_V1(vector_recv);
 PG_FUNCTION_INFO_V1(vector_send);
 PG_FUNCTION_INFO_V1(vector);
 
-/* Long inputs are quoted only up to here in error messages. */
-#define QUOTE_LIMIT 60
-
-/*
- * The input as quoted in an error message: shortened (on a character boundary)
- * when long.
- */
-static char *
-quoted_input(const char *text)
-{
-	int len = strlen(text);
-
-	if (len <= QUOTE_LIMIT)
-		return pstrdup(text);
-	return psprintf("%.*s...", pg_mbcliplen(text, len, QUOTE_LIMIT), text);
-}
-
-/* Turns a failed parse into the ERROR a user should see. */
-static void
-report_parse_error(mvvd_status status, mvvd_error *err, const char *text)
-{
-	/* the parser counts bytes; a user counts characters */
-	if (err->position > 0)
-		err->position = pg_mbstrlen_with_len(text, err->position - 1) + 1;
-
-	switch (status)
-	{
-		case MVVD_OUT_OF_RANGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("number out of range for type vector: \"%s\"",
-							quoted_input(text)),
-					 errdetail("At position %zu: %s.", err->position,
-							   err->message)));
-			break;
-		case MVVD_NOT_FINITE:
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("NaN and Infinity are not allowed in a vector"),
-					 errdetail("At position %zu of \"%s\".", err->position,
-							   quoted_input(text))));
-			break;
-		case MVVD_EMPTY:
-			CheckVectorDim(0);
-			break;
-		case MVVD_TOO_MANY_DIMS:
-			CheckVectorDim(VECTOR_MAX_DIM + 1);
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type vector: \"%s\"",
-							quoted_input(text)),
-					 errdetail("At position %zu: %s.", err->position,
-							   err->message),
-					 errhint("A vector looks like [1,2.5,-3e-2].")));
-	}
-}
-
 /* Text input: "[1,2,3]". */
 Datum
 vector_in(PG_FUNCTION_ARGS)
@@ -96,7 +37,7 @@ vector_in(PG_FUNCTION_ARGS)
 	Vector *result;
 
 	if (status != MVVD_OK)
-		report_parse_error(status, &err, text);
+		ReportVectorParseError(status, &err, text, "vector");
 	CheckVectorTypmod(typmod, dims);
 
 	result = InitVector(dims);

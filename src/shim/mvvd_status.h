@@ -20,15 +20,17 @@ extern "C" {
 
 typedef enum mvvd_status {
   MVVD_OK = 0,
-  MVVD_INVALID_TEXT,    /* malformed text form (22P02) */
-  MVVD_OUT_OF_RANGE,    /* a number that does not fit (22003) */
-  MVVD_NOT_FINITE,      /* NaN or Infinity (22000) */
-  MVVD_EMPTY,           /* zero dimensions (22000) */
-  MVVD_TOO_MANY_DIMS,   /* over the dimension limit (54000) */
-  MVVD_OUT_OF_MEMORY,   /* (53200) */
-  MVVD_CANCELLED,       /* the glue's interrupt check said stop */
-  MVVD_CALLBACK_FAILED, /* a glue callback failed and saved its own ERROR to re-throw */
-  MVVD_INTERNAL         /* a bug: an exception the core did not expect (XX000) */
+  MVVD_INVALID_TEXT,     /* malformed text form (22P02) */
+  MVVD_OUT_OF_RANGE,     /* a number that does not fit (22003) */
+  MVVD_NOT_FINITE,       /* NaN or Infinity (22000) */
+  MVVD_EMPTY,            /* zero dimensions (22000) */
+  MVVD_TOO_MANY_DIMS,    /* over the dimension limit (54000) */
+  MVVD_RAGGED,           /* multivector vectors of different dimensions (22000) */
+  MVVD_TOO_MANY_MEMBERS, /* multivector over its member limit (54000) */
+  MVVD_OUT_OF_MEMORY,    /* (53200) */
+  MVVD_CANCELLED,        /* the glue's interrupt check said stop */
+  MVVD_CALLBACK_FAILED,  /* a glue callback failed and saved its own ERROR to re-throw */
+  MVVD_INTERNAL          /* a bug: an exception the core did not expect (XX000) */
 } mvvd_status;
 
 typedef struct mvvd_error {

@@ -25,6 +25,10 @@ mvvd_status to_status(mvvd::ParseStatus s) {
       return MVVD_EMPTY;
     case mvvd::ParseStatus::kTooManyDims:
       return MVVD_TOO_MANY_DIMS;
+    case mvvd::ParseStatus::kRagged:
+      return MVVD_RAGGED;
+    case mvvd::ParseStatus::kTooManyMembers:
+      return MVVD_TOO_MANY_MEMBERS;
   }
   return MVVD_INTERNAL;
 }
@@ -44,6 +48,24 @@ mvvd_status mvvd_parse_vector(const char* text, float* out, size_t capacity, siz
   } catch (...) {
     err->position = 0;
     std::snprintf(err->message, sizeof err->message, "unexpected failure while parsing a vector");
+    return MVVD_INTERNAL;
+  }
+}
+
+mvvd_status mvvd_parse_multivector(const char* text, float* out, size_t capacity, size_t max_dims,
+                                   size_t max_members, size_t* members, size_t* dims,
+                                   mvvd_error* err) noexcept {
+  try {
+    mvvd::MultiParseResult r =
+        mvvd::parse_multivector_text(text, out, capacity, max_dims, max_members);
+    *members = r.members;
+    *dims = r.result.dims;
+    err->position = r.result.position;
+    std::snprintf(err->message, sizeof err->message, "%s", r.result.detail);
+    return to_status(r.result.status);
+  } catch (...) {
+    err->position = 0;
+    std::snprintf(err->message, sizeof err->message, "unexpected failure while parsing");
     return MVVD_INTERNAL;
   }
 }

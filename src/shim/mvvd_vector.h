@@ -17,6 +17,10 @@ extern "C" {
 /* Parses "[1,2,3]" into out (room for capacity floats); *dims receives the count. */
 mvvd_status mvvd_parse_vector(const char* text, float* out, size_t capacity, size_t* dims,
                               mvvd_error* err) MVVD_NOEXCEPT;
+/* Parses "[[1,2],[3,4]]" into out (room for capacity floats): *members vectors of *dims. */
+mvvd_status mvvd_parse_multivector(const char* text, float* out, size_t capacity, size_t max_dims,
+                                   size_t max_members, size_t* members, size_t* dims,
+                                   mvvd_error* err) MVVD_NOEXCEPT;
 /* An upper bound on the numbers a text form holds, to size the parse buffer. */
 size_t mvvd_vector_text_max_elements(const char* text) MVVD_NOEXCEPT;
 

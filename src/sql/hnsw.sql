@@ -24,3 +24,22 @@ CREATE FUNCTION mvvd_hnsw_check(index regclass, OUT severity text, OUT element b
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 COMMENT ON FUNCTION mvvd_hnsw_check(regclass) IS
 	'Checks an mvvd_hnsw graph: no rows when sound; error rows mean REINDEX, warning rows cost recall';
+
+-- Indexes on multivector columns index every vector of every row. Each operator class serves
+-- the late-interaction operator (1) and the closest-pair distance to a multivector (2) or to a
+-- vector (3) of its metric; rows are re-scored exactly with the ORDER BY operator.
+CREATE OPERATOR CLASS multivector_ip_ops FOR TYPE multivector USING mvvd_hnsw AS
+	OPERATOR 1 @# (multivector, multivector) FOR ORDER BY float_ops,
+	OPERATOR 2 <#> (multivector, multivector) FOR ORDER BY float_ops,
+	OPERATOR 3 <#> (multivector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 multivector_negative_inner_product(multivector, multivector);
+CREATE OPERATOR CLASS multivector_cosine_ops FOR TYPE multivector USING mvvd_hnsw AS
+	OPERATOR 1 @= (multivector, multivector) FOR ORDER BY float_ops,
+	OPERATOR 2 <=> (multivector, multivector) FOR ORDER BY float_ops,
+	OPERATOR 3 <=> (multivector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 multivector_cosine_distance(multivector, multivector);
+CREATE OPERATOR CLASS multivector_l2_ops FOR TYPE multivector USING mvvd_hnsw AS
+	OPERATOR 1 @-> (multivector, multivector) FOR ORDER BY float_ops,
+	OPERATOR 2 <-> (multivector, multivector) FOR ORDER BY float_ops,
+	OPERATOR 3 <-> (multivector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 multivector_l2_distance(multivector, multivector);

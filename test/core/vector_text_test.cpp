@@ -89,3 +89,53 @@ TEST(VectorText, MaxElementsBoundsTheCount) {
 
 }  // namespace
 }  // namespace mvvd
+
+namespace mvvd {
+namespace {
+
+struct MultiParsed {
+  MultiParseResult result;
+  std::vector<float> values;
+};
+
+MultiParsed parse_multi(const std::string& text, std::size_t max_members = 100) {
+  std::vector<float> out(max_vector_elements(text.c_str()));
+  MultiParseResult r =
+      parse_multivector_text(text.c_str(), out.data(), out.size(), 16000, max_members);
+  out.resize(r.result.status == ParseStatus::kOk ? r.members * r.result.dims : 0);
+  return {r, out};
+}
+
+TEST(MultivectorText, AcceptsVectorsOfOneSize) {
+  MultiParsed p = parse_multi(" [ [1, 2] ,[3,4.5],[ -5 , 6e1 ] ] ");
+  ASSERT_EQ(p.result.result.status, ParseStatus::kOk);
+  EXPECT_EQ(p.result.members, 3u);
+  EXPECT_EQ(p.result.result.dims, 2u);
+  EXPECT_EQ(p.values, (std::vector<float>{1, 2, 3, 4.5f, -5, 60}));
+  MultiParsed one = parse_multi("[[7]]");
+  ASSERT_EQ(one.result.result.status, ParseStatus::kOk);
+  EXPECT_EQ(one.values, (std::vector<float>{7}));
+}
+
+TEST(MultivectorText, RejectsBadInputWithPosition) {
+  struct Case {
+    const char* text;
+    ParseStatus status;
+    std::size_t position;
+  };
+  for (Case c :
+       {Case{"[[1,2],[3]]", ParseStatus::kRagged, 8}, Case{"[]", ParseStatus::kEmpty, 2},
+        Case{"[[]]", ParseStatus::kEmpty, 3}, Case{"[[1],]", ParseStatus::kMalformed, 6},
+        Case{"[[1][2]]", ParseStatus::kMalformed, 5}, Case{"[[1],[2]", ParseStatus::kMalformed, 9},
+        Case{"[1,2]", ParseStatus::kMalformed, 2}, Case{"[[1]] x", ParseStatus::kMalformed, 7},
+        Case{"[[1,nan]]", ParseStatus::kNotFinite, 5},
+        Case{"[[1e99]]", ParseStatus::kOutOfRange, 3},
+        Case{"[[1],[2],[3]]", ParseStatus::kTooManyMembers, 10}}) {
+    MultiParsed p = parse_multi(c.text, 2);
+    EXPECT_EQ(p.result.result.status, c.status) << c.text;
+    EXPECT_EQ(p.result.result.position, c.position) << c.text;
+  }
+}
+
+}  // namespace
+}  // namespace mvvd
