@@ -111,6 +111,39 @@ is($check_standby, $primary->safe_psql('postgres', $check_all),
 note('mvvd_hnsw_check warnings on the standby: '
 	  . scalar(grep { /^warning\|/ } split /\n/, $check_standby));
 
+# The same for an index on a multivector column (its rows' vectors are consecutive elements).
+my $rand_mv =
+  "(SELECT multivector_agg((SELECT array_agg(random()) FROM generate_series(1, 8) WHERE k > 0)::vector) FROM generate_series(1, 2 + i % 6) k)";
+$primary->safe_psql(
+	'postgres', qq{
+CREATE TABLE m (id bigserial PRIMARY KEY, mv multivector(8));
+INSERT INTO m (mv) SELECT $rand_mv FROM generate_series(1, 500) i;
+CREATE INDEX m_mv_idx ON m USING mvvd_hnsw (mv multivector_l2_ops);
+INSERT INTO m (mv) SELECT $rand_mv FROM generate_series(1, 200) i;
+DELETE FROM m WHERE id % 5 = 0;
+});
+$primary->safe_psql('postgres', 'VACUUM m');
+$primary->safe_psql(
+	'postgres', qq{
+INSERT INTO m (mv) SELECT $rand_mv FROM generate_series(1, 100) i;
+CREATE TABLE mq (qid int PRIMARY KEY, mv multivector(8));
+INSERT INTO mq SELECT i, $rand_mv FROM generate_series(1, 30) i;
+});
+$primary->wait_for_catchup($standby);
+my $mv_top10 = q{SET enable_seqscan = off;
+SELECT mq.qid, ARRAY(SELECT m.id FROM m ORDER BY m.mv @-> mq.mv LIMIT 10),
+       ARRAY(SELECT m.id FROM m ORDER BY m.mv <-> (mq.mv::vector[])[1] LIMIT 10)
+  FROM mq ORDER BY mq.qid};
+my $mv_on_primary = $primary->safe_psql('postgres', $mv_top10);
+is(scalar(grep { /^\d+\|\{\d+(,\d+){9}\}\|\{\d+(,\d+){9}\}$/ } split /\n/, $mv_on_primary),
+	30, 'multivector index: 30 answers of 10 rows on the primary');
+is($standby->safe_psql('postgres', $mv_top10),
+	$mv_on_primary, 'multivector index: identical answers on primary and standby');
+is( $standby->safe_psql('postgres',
+		"SELECT count(*) FROM mvvd_hnsw_check('m_mv_idx') WHERE severity = 'error'"),
+	'0',
+	'multivector index: mvvd_hnsw_check reports no errors on the standby');
+
 $standby->stop;
 $primary->stop;
 done_testing();
