@@ -4,12 +4,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/kernels.hpp"
+#include "speedup_reporter.hpp"
 
 namespace {
 
@@ -56,43 +56,29 @@ void register_all() {
 }
 
 // Keeps every run's time so the speedups can be printed after the table.
-class SpeedupReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) ns_[r.benchmark_name()] = r.GetAdjustedRealTime();
-    ConsoleReporter::ReportRuns(runs);
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    std::printf("\nSpeedup over the naive scalar loop (same run; active set: %s)\n",
-                mvvd::active_kernels().name);
-    std::printf("%-8s %-7s %8s %8s %8s %8s\n", "metric", "set", "128", "384", "768", "1536");
-    for (const char* metric : {"l2sq", "dot", "l1", "cosine"}) {
-      for (const char* set : kSets) {
-        if (std::string(set) == "scalar" || mvvd::kernels_for(set) == nullptr) continue;
-        std::printf("%-8s %-7s", metric, set);
-        for (int d : kDims) {
-          std::string tail = "/" + std::to_string(d);
-          double naive = ns_[std::string(metric) + "/scalar" + tail];
-          double simd = ns_[std::string(metric) + "/" + set + tail];
-          std::printf(" %7.1fx", simd > 0 ? naive / simd : 0.0);
-        }
-        std::printf("\n");
+// The speedup table, from this run's timings.
+void print_speedups(const mvvd::bench::Timings& ns) {
+  std::printf("\nSpeedup over the naive scalar loop (same run; active set: %s)\n",
+              mvvd::active_kernels().name);
+  std::printf("%-8s %-7s %8s %8s %8s %8s\n", "metric", "set", "128", "384", "768", "1536");
+  for (const char* metric : {"l2sq", "dot", "l1", "cosine"}) {
+    for (const char* set : kSets) {
+      if (std::string(set) == "scalar" || mvvd::kernels_for(set) == nullptr) continue;
+      std::printf("%-8s %-7s", metric, set);
+      for (int d : kDims) {
+        std::string tail = "/" + std::to_string(d);
+        double naive = mvvd::bench::time_of(ns, std::string(metric) + "/scalar" + tail);
+        double simd = mvvd::bench::time_of(ns, std::string(metric) + "/" + set + tail);
+        std::printf(" %7.1fx", simd > 0 ? naive / simd : 0.0);
       }
+      std::printf("\n");
     }
   }
-
- private:
-  std::map<std::string, double> ns_;
-};
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   register_all();
-  benchmark::Initialize(&argc, argv);
-  SpeedupReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return mvvd::bench::run_benchmarks(argc, argv, print_speedups);
 }

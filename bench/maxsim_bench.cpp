@@ -6,13 +6,13 @@
 
 #include <cstdio>
 #include <limits>
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/kernels.hpp"
 #include "core/multivector.hpp"
+#include "speedup_reporter.hpp"
 
 namespace {
 
@@ -80,46 +80,31 @@ void register_all() {
 
 // Keeps every run's time so the speedups can be printed after the table. Plain text (the table goes
 // to logs; a custom reporter does not see --benchmark_color).
-class SpeedupReporter : public benchmark::ConsoleReporter {
- public:
-  SpeedupReporter() : ConsoleReporter(OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) ns_[r.benchmark_name()] = r.GetAdjustedRealTime();
-    ConsoleReporter::ReportRuns(runs);
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    std::printf(
-        "\nMaxSim speedup over the naive triple loop, %zu query rows x nd document rows x %zu "
-        "dims (same run; active set: %s)\n",
-        kQueryRows, kDims, mvvd::active_kernels().name);
-    std::printf("%-8s", "set");
-    for (int nd : kDocRows) std::printf(" %7s", ("nd=" + std::to_string(nd)).c_str());
-    std::printf("\n");
-    for (const char* set : kSets) {
-      if (mvvd::kernels_for(set) == nullptr) continue;
-      std::printf("%-8s", set);
-      for (int nd : kDocRows) {
-        std::string tail = "/" + std::to_string(nd);
-        double naive = ns_["maxsim/naive" + tail];
-        double fast = ns_[std::string("maxsim/") + set + tail];
-        std::printf(" %6.1fx", fast > 0 ? naive / fast : 0.0);
-      }
-      std::printf("\n");
+// The speedup table, from this run's timings.
+void print_speedups(const mvvd::bench::Timings& ns) {
+  std::printf(
+      "\nMaxSim speedup over the naive triple loop, %zu query rows x nd document rows x %zu "
+      "dims (same run; active set: %s)\n",
+      kQueryRows, kDims, mvvd::active_kernels().name);
+  std::printf("%-8s", "set");
+  for (int nd : kDocRows) std::printf(" %7s", ("nd=" + std::to_string(nd)).c_str());
+  std::printf("\n");
+  for (const char* set : kSets) {
+    if (mvvd::kernels_for(set) == nullptr) continue;
+    std::printf("%-8s", set);
+    for (int nd : kDocRows) {
+      std::string tail = "/" + std::to_string(nd);
+      double naive = mvvd::bench::time_of(ns, "maxsim/naive" + tail);
+      double fast = mvvd::bench::time_of(ns, std::string("maxsim/") + set + tail);
+      std::printf(" %6.1fx", fast > 0 ? naive / fast : 0.0);
     }
+    std::printf("\n");
   }
-
- private:
-  std::map<std::string, double> ns_;
-};
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   register_all();
-  benchmark::Initialize(&argc, argv);
-  SpeedupReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return mvvd::bench::run_benchmarks(argc, argv, print_speedups);
 }

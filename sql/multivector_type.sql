@@ -60,33 +60,22 @@ FROM mv_big;
 SELECT pg_total_relation_size('mv_big') > pg_relation_size('mv_big') AS uses_toast;
 DROP TABLE mv_big;
 
--- bad input: an ERROR with a SQLSTATE each
-CREATE FUNCTION mv_error_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	detail text;
-BEGIN
-	EXECUTE stmt;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-	RETURN SQLSTATE || ': ' || SQLERRM || coalesce(nullif(' (' || detail || ')', ' ()'), '');
-END $$;
-SELECT t AS input, mv_error_of(format('SELECT %L::multivector', t)) FROM unnest(ARRAY[
+-- bad input: an ERROR with a SQLSTATE each (error_of comes from the vector_errors test)
+SELECT t AS input, error_of(format('SELECT %L::multivector', t)) FROM unnest(ARRAY[
 	'[[1,2],[3]]', '[]', '[[]]', '[[1,2],]', '[[1][2]]', '[[1],[2]', '[1,2]', '[[1]] x', '',
 	'[[1,NaN]]', '[[Infinity]]', '[[1e99]]']) t;
-SELECT mv_error_of('SELECT ''[[1,2]]''::multivector(3)');
-SELECT mv_error_of('SELECT ''[[1]]''::multivector(0)');
-SELECT mv_error_of('SELECT ''[[1]]''::multivector(16001)');
-SELECT mv_error_of('INSERT INTO mvt VALUES (3, ''[[1,2,3]]'', NULL)');
-SELECT mv_error_of('SELECT (''['' || repeat(''[1],'', 8192) || ''[1]]'')::multivector');
-SELECT mv_error_of('SELECT array_fill(1::real, ARRAY[8193, 1])::multivector');
-SELECT mv_error_of('SELECT ARRAY[''[1,2]''::vector, ''[1]'']::multivector');
-SELECT mv_error_of('SELECT ARRAY[''[1,2]''::vector, NULL]::multivector');
-SELECT mv_error_of('SELECT ''{}''::vector[]::multivector');
-SELECT mv_error_of('SELECT ''{1,2}''::real[]::multivector');
-SELECT mv_error_of('SELECT ''{{1,NaN}}''::real[]::multivector');
-SELECT mv_error_of('SELECT ''{{1e300}}''::float8[]::multivector');
-SELECT mv_error_of('SELECT multivector_agg(v) FROM (VALUES (''[1,2]''::vector), (''[1]'')) t(v)');
+SELECT error_of('SELECT ''[[1,2]]''::multivector(3)');
+SELECT error_of('SELECT ''[[1]]''::multivector(0)');
+SELECT error_of('SELECT ''[[1]]''::multivector(16001)');
+SELECT error_of('INSERT INTO mvt VALUES (3, ''[[1,2,3]]'', NULL)');
+SELECT error_of('SELECT (''['' || repeat(''[1],'', 8192) || ''[1]]'')::multivector');
+SELECT error_of('SELECT array_fill(1::real, ARRAY[8193, 1])::multivector');
+SELECT error_of('SELECT ARRAY[''[1,2]''::vector, ''[1]'']::multivector');
+SELECT error_of('SELECT ARRAY[''[1,2]''::vector, NULL]::multivector');
+SELECT error_of('SELECT ''{}''::vector[]::multivector');
+SELECT error_of('SELECT ''{1,2}''::real[]::multivector');
+SELECT error_of('SELECT ''{{1,NaN}}''::real[]::multivector');
+SELECT error_of('SELECT ''{{1e300}}''::float8[]::multivector');
+SELECT error_of('SELECT multivector_agg(v) FROM (VALUES (''[1,2]''::vector), (''[1]'')) t(v)');
 SELECT count(*) AS rows_kept FROM mvt;
 DROP TABLE mvt;
-DROP FUNCTION mv_error_of(text);

@@ -8,6 +8,7 @@
 
 #include "core/kernels.hpp"
 #include "seeded_data.hpp"
+#include "simd_sets.hpp"
 
 namespace mvvd {
 namespace {
@@ -20,13 +21,6 @@ const std::vector<std::size_t> kLengths = {
 // Float sums of random terms drift by about sqrt(n) ulps of the sum of |terms|.
 double tolerance(std::size_t n, double abs_terms) {
   return 2e-6 * std::sqrt(static_cast<double>(n)) * abs_terms + 1e-30;
-}
-
-std::vector<std::string> simd_sets() {
-  std::vector<std::string> names;
-  for (const char* name : {"avx512", "avx2", "sse", "neon"})
-    if (kernels_for(name) != nullptr) names.push_back(name);
-  return names;
 }
 
 class KernelTest : public ::testing::TestWithParam<std::string> {
@@ -115,11 +109,11 @@ TEST_P(KernelTest, ExtremeMagnitudesMatchReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AvailableSets, KernelTest, ::testing::ValuesIn(simd_sets()),
+INSTANTIATE_TEST_SUITE_P(AvailableSets, KernelTest, ::testing::ValuesIn(testing::simd_sets()),
                          [](const auto& info) { return info.param; });
 
 TEST(KernelDispatch, PicksTheWidestSupportedSet) {
-  auto sets = simd_sets();
+  auto sets = testing::simd_sets();
   std::string expected = sets.empty() ? "scalar" : sets.front();
   EXPECT_EQ(expected, active_kernels().name);
 }

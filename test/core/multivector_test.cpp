@@ -14,6 +14,7 @@
 #include "core/kernels.hpp"
 #include "core/multivector.hpp"
 #include "seeded_data.hpp"
+#include "simd_sets.hpp"
 
 namespace mvvd {
 namespace {
@@ -26,15 +27,8 @@ double tolerance(std::size_t n, double abs_terms) {
   return 2e-6 * std::sqrt(static_cast<double>(n)) * abs_terms + 1e-30;
 }
 
-std::vector<std::string> simd_sets() {
-  std::vector<std::string> names;
-  for (const char* name : {"avx512", "avx2", "sse", "neon"})
-    if (kernels_for(name) != nullptr) names.push_back(name);
-  return names;
-}
-
 std::vector<std::string> all_sets() {
-  std::vector<std::string> names = simd_sets();
+  std::vector<std::string> names = testing::simd_sets();
   names.push_back("scalar");
   return names;
 }
@@ -164,7 +158,7 @@ TEST_P(MatrixKernelTest, ZeroDimsGiveZeros) {
   for (float v : out) EXPECT_EQ(v, 0.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(AvailableSets, MatrixKernelTest, ::testing::ValuesIn(simd_sets()),
+INSTANTIATE_TEST_SUITE_P(AvailableSets, MatrixKernelTest, ::testing::ValuesIn(testing::simd_sets()),
                          [](const auto& info) { return info.param; });
 
 // The scalar matrix kernels are the 1-vs-1 scalar loops, pair by pair.
