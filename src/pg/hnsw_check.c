@@ -66,6 +66,26 @@ report(CheckState *cs, const char *severity, int64 element, const char *fmt,
 		cs->errors++;
 }
 
+/* An element's place in its multivector row, against the element before it. */
+static void
+check_member(CheckState *cs, uint32 id, const HnswElementInfo *e,
+			 const HnswElementInfo *before)
+{
+	if (e->member.count == 0 || e->member.index >= e->member.count)
+		report(cs, "error", id, "member %d of a row of %d vectors",
+			   e->member.index, e->member.count);
+	else if (e->member.index > 0 &&
+			 (before == NULL ||
+			  !ItemPointerEquals((ItemPointer) &before->heaptid,
+								 (ItemPointer) &e->heaptid) ||
+			  before->member.index + 1 != e->member.index ||
+			  before->member.count != e->member.count))
+		report(
+			cs, "error", id,
+			"member %d of its row does not follow member %d of the same row",
+			e->member.index, e->member.index - 1);
+}
+
 /* Every list of every element: bounds, self links, repeats, targets. */
 static void
 check_lists(CheckState *cs)
@@ -224,15 +244,26 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			   HnswChunkStart(&cs.hi.meta.layout, cs.hi.meta.chunks));
 	else if (cs.nelements > 0)
 	{
+		HnswElementInfo previous;
+		bool previous_valid = false;
+
 		cs.levels =
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		cs.deleted =
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
 		for (uint32 id = 0; id < cs.nelements; id++)
 		{
 			HnswElementInfo header;
+			bool valid = HnswReadElement(&cs.hi, id, &header);
 
-			if (!HnswReadElement(&cs.hi, id, &header))
+			/* a multivector row's vectors are consecutive elements with one heap TID */
+			if (valid && cs.hi.multivector)
+				check_member(&cs, id, &header,
+							 previous_valid ? &previous : NULL);
+			previous = header;
+			previous_valid = valid;
+			if (!valid)
 				continue;
 			if (header.level > MVVD_HNSW_MAX_LEVEL)
 			{
