@@ -175,9 +175,11 @@ HnswMetricOf(Relation index, bool *multivector)
 }
 
 /*
- * Cost of a scan: only an ORDER BY distance makes the index worth using. A search visits
- * about ef_search * 2m * (1 + ln N / ln m) elements, a small fraction of the index for large N;
- * that fraction of the generic full-index cost is charged up front, the rest per tuple.
+ * Cost of a scan: only an ORDER BY distance makes the index worth using. A search expands about
+ * its beam's worth of elements, each bringing up to 2m neighbours to measure; a scan of a
+ * multivector index runs one search per query vector (about as many as a row has vectors) with
+ * a beam of at least mvvd.hnsw_candidates. That fraction of the generic full-index cost is
+ * charged up front, the rest per tuple.
  */
 static void
 hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -185,9 +187,13 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				 double *correlation, double *pages)
 {
 	GenericCosts costs;
-	double n = path->indexinfo->tuples;
-	int m = HNSW_DEFAULT_M;
-	double visited, ratio;
+	double elements = path->indexinfo->tuples;
+	double rows = path->indexinfo->rel->tuples;
+	double per_row = rows > 0 && elements > rows ? elements / rows : 1;
+	int beam = per_row > 1 ? Max(mvvd_hnsw_ef_search, mvvd_hnsw_candidates)
+						   : mvvd_hnsw_ef_search;
+	double visited = per_row * beam * 2.0 * HNSW_DEFAULT_M;
+	double ratio = elements > 0 ? Min(1.0, visited / elements) : 1.0;
 
 	if (path->indexorderbys == NIL)
 	{
@@ -200,9 +206,6 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	}
 	MemSet(&costs, 0, sizeof(costs));
 	genericcostestimate(root, path, loop_count, &costs);
-	visited =
-		mvvd_hnsw_ef_search * 2.0 * m * (1 + (n > 1 ? log(n) / log(m) : 0));
-	ratio = n > 0 ? Min(1.0, visited / n) : 1.0;
 	*startup = costs.indexTotalCost * ratio;
 	*total = costs.indexTotalCost;
 	*selectivity = costs.indexSelectivity;

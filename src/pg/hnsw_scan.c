@@ -13,6 +13,7 @@
 
 #include "access/relscan.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "utils/memutils.h"
 
 #include "hnsw_scan.h"
@@ -140,6 +141,7 @@ start_scan(IndexScanDesc scan)
 	MemoryContext old = MemoryContextSwitchTo(so->mcxt);
 
 	so->started = true;
+	pgstat_count_index_scan(scan->indexRelation);
 	HnswOpenIndex(scan->indexRelation, hi);
 	if (scan->numberOfOrderBys == 0)
 		ereport(ERROR,
