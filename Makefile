@@ -8,7 +8,8 @@ PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/l
 
 # The extension script is assembled from one file per concept, in dependency order.
 SQL_PARTS = src/sql/vector_type.sql src/sql/vector_casts.sql src/sql/vector_functions.sql \
-	src/sql/vector_btree.sql src/sql/vector_aggregates.sql src/sql/multivector.sql src/sql/hnsw.sql
+	src/sql/vector_btree.sql src/sql/vector_aggregates.sql src/sql/multivector.sql src/sql/hnsw.sql \
+	src/sql/search.sql
 SQL_SCRIPT = src/sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA_built = $(SQL_SCRIPT)
 

@@ -8,7 +8,9 @@
 #include "postgres.h"
 
 #include "funcapi.h"
+#include "parser/parser.h"
 #include "storage/bufmgr.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 
 #if PG_VERSION_NUM >= 150000
@@ -53,6 +55,20 @@ MvvdRandomDouble(void)
 #define MvvdInitMaterializedSRF(fcinfo) InitMaterializedSRF(fcinfo, 0)
 #else
 void MvvdInitMaterializedSRF(FunctionCallInfo fcinfo);
+#endif
+
+/* Parses SQL text into raw statements (a parse mode argument since 14). */
+#if PG_VERSION_NUM >= 140000
+#define MvvdRawParse(sql) raw_parser(sql, RAW_PARSE_DEFAULT)
+#else
+#define MvvdRawParse(sql) raw_parser(sql)
+#endif
+
+/* Releases a plan from SPI_plan_get_cached_plan of an unsaved SPI plan (no resource owner). */
+#if PG_VERSION_NUM >= 140000
+#define MvvdReleaseCachedPlan(plan) ReleaseCachedPlan(plan, NULL)
+#else
+#define MvvdReleaseCachedPlan(plan) ReleaseCachedPlan(plan, false)
 #endif
 
 #endif /* MVVD_COMPAT_H */

@@ -15,17 +15,10 @@
 #include "utils/selfuncs.h"
 
 #include "hnsw.h"
+#include "multivector.h"
+#include "vector.h"
 
 PG_FUNCTION_INFO_V1(mvvd_hnsw_handler);
-
-/* The operators' C functions, to tell an operator class's metric from its support function. */
-extern Datum l2_distance(PG_FUNCTION_ARGS);
-extern Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
-extern Datum cosine_distance(PG_FUNCTION_ARGS);
-extern Datum l1_distance(PG_FUNCTION_ARGS);
-extern Datum multivector_l2_distance(PG_FUNCTION_ARGS);
-extern Datum multivector_negative_inner_product(PG_FUNCTION_ARGS);
-extern Datum multivector_cosine_distance(PG_FUNCTION_ARGS);
 
 int mvvd_hnsw_ef_search = 40;
 int mvvd_hnsw_iterative_scan = HNSW_ITERATIVE_STRICT;
@@ -89,11 +82,6 @@ HnswInitGucs(void)
 		"scan gathers as many more as it needs.",
 		&mvvd_hnsw_candidates, 100, 1, 10000, PGC_USERSET, 0, NULL, NULL,
 		NULL);
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("mvvd");
-#else
-	EmitWarningsOnPlaceholders("mvvd");
-#endif
 }
 
 /* Parses and checks WITH (m = ..., ef_construction = ...). */

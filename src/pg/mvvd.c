@@ -5,8 +5,10 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
 
 #include "hnsw.h"
+#include "search.h"
 
 PG_MODULE_MAGIC;
 
@@ -17,4 +19,10 @@ void
 _PG_init(void)
 {
 	HnswInitGucs();
+	SearchInitGucs();
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("mvvd");
+#else
+	EmitWarningsOnPlaceholders("mvvd");
+#endif
 }

@@ -1,0 +1,67 @@
+// Score fusion: the similarity scales, every fusion method on hand-worked rows, monotonicity (the
+// threshold algorithm's bound), and reciprocal rank fusion.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/fusion.hpp"
+
+namespace mvvd::fusion {
+namespace {
+
+TEST(Fusion, Scales) {
+  EXPECT_DOUBLE_EQ(similarity({Scale::kL2, 1, 1}, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(similarity({Scale::kL2, 1, 1}, 1.0), 0.5);
+  EXPECT_DOUBLE_EQ(similarity({Scale::kCosine, 1, 1}, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(similarity({Scale::kCosine, 1, 1}, 2.0), 0.0);
+  EXPECT_DOUBLE_EQ(similarity({Scale::kInnerProduct, 1, 1}, 0.0), 0.5);
+  EXPECT_NEAR(similarity({Scale::kInnerProduct, 1, 1}, -3.0), 1.0 / (1.0 + std::exp(-3.0)), 1e-15);
+  EXPECT_DOUBLE_EQ(similarity({Scale::kMaxSimCosine, 1, 4}, -4.0), 1.0);  // every cos = 1
+  EXPECT_DOUBLE_EQ(similarity({Scale::kChamferL2, 1, 2}, 2.0), 0.5);
+  EXPECT_TRUE(std::isnan(similarity({Scale::kL2, 1, 1}, NAN)));
+}
+
+TEST(Fusion, MethodsOnAHandWorkedRow) {
+  std::vector<Field> f{{Scale::kL2, 0.7, 1}, {Scale::kCosine, 0.3, 1}};
+  double d[] = {1.0, 1.0};  // similarities 0.5 and 0.5
+  EXPECT_DOUBLE_EQ(fuse(Method::kWeighted, f.data(), 2, d), 0.5);
+  EXPECT_DOUBLE_EQ(fuse(Method::kRaw, f.data(), 2, d), -1.0);
+  EXPECT_DOUBLE_EQ(fuse(Method::kMin, f.data(), 2, d), 0.15);
+  EXPECT_DOUBLE_EQ(fuse(Method::kMax, f.data(), 2, d), 0.35);
+  double nan_row[] = {1.0, NAN};
+  EXPECT_TRUE(std::isnan(fuse(Method::kWeighted, f.data(), 2, nan_row)));
+  std::vector<Field> zero{{Scale::kL2, 0.0, 1}, {Scale::kL2, 1.0, 1}};
+  EXPECT_DOUBLE_EQ(fuse(Method::kMin, zero.data(), 2, d), 0.5) << "weight 0 leaves a field out";
+  double nan_first[] = {NAN, 1.0};
+  EXPECT_DOUBLE_EQ(fuse(Method::kWeighted, zero.data(), 2, nan_first), 0.5)
+      << "a field of weight 0 is left out even when its distance is NaN";
+}
+
+// The bound is only a bound if no larger distance can raise the score.
+TEST(Fusion, EveryMethodIsMonotone) {
+  std::vector<Field> f{
+      {Scale::kL2, 0.5, 1}, {Scale::kInnerProduct, 0.2, 1}, {Scale::kMaxSimCosine, 0.3, 7}};
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 3.0);
+  for (Method m : {Method::kWeighted, Method::kRaw, Method::kMin, Method::kMax}) {
+    for (int trial = 0; trial < 1000; ++trial) {
+      double a[3] = {u(rng), u(rng) - 1.5, -u(rng)};
+      double b[3] = {a[0], a[1], a[2]};
+      b[trial % 3] += u(rng);
+      EXPECT_GE(fuse(m, f.data(), 3, a), fuse(m, f.data(), 3, b));
+    }
+  }
+}
+
+TEST(Fusion, ReciprocalRank) {
+  std::vector<Field> f{{Scale::kL2, 1.0, 1}, {Scale::kL2, 2.0, 1}};
+  std::int64_t both[] = {1, 3}, one[] = {0, 1}, none[] = {0, 0};
+  EXPECT_DOUBLE_EQ(rrf(f.data(), 2, both, 60), 1.0 / 61 + 2.0 / 63);
+  EXPECT_DOUBLE_EQ(rrf(f.data(), 2, one, 60), 2.0 / 61);
+  EXPECT_DOUBLE_EQ(rrf(f.data(), 2, none, 60), 0.0);
+}
+
+}  // namespace
+}  // namespace mvvd::fusion
