@@ -212,6 +212,11 @@ uint32 HnswUpperSlotsPerChunk(const HnswLayout *layout);
 void HnswInitPage(Page page, uint16 page_type);
 char *HnswPagePayload(Page page);
 
+/* hnsw_reach.c: marks in reached[] the elements (ids < nelements) a walk on level 0 from start
+ * reaches, skipping those already marked; queue has room for nelements ids. */
+void HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements,
+					   bool *reached, uint32 *queue);
+
 /* hnsw_buffers.c */
 void HnswAttachHints(HnswIndex *hi);
 Buffer HnswPin(HnswIndex *hi, BlockNumber block);
@@ -286,6 +291,12 @@ typedef struct HnswRowVectors
 void HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row);
 void HnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
 					   int dims, ItemPointer heaptid);
+#define HNSW_LINK_IF_ROOM 0 /* only into a list with room */
+#define HNSW_LINK_PRUNE                                                       \
+	1 /* the heuristic may drop the new link or an old one */
+#define HNSW_LINK_FORCE 2 /* the new link stays, replacing the farthest */
+bool HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+				  const float *new_vector, int how);
 void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 					  int n);
 bool HnswIndexable(int metric, const float *vector, int dims);

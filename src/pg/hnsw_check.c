@@ -146,35 +146,15 @@ check_lists(CheckState *cs)
 static void
 check_reachability(CheckState *cs)
 {
-	HnswIndex *hi = &cs->hi;
-	uint32 entry = hi->meta.entry_id;
-	int capacity = 2 * hi->meta.m;
-	uint32 *list = palloc(sizeof(uint32) * capacity);
 	uint32 *queue = palloc_extended(sizeof(uint32) * Max(cs->nelements, 1),
 									MCXT_ALLOC_HUGE);
 	bool *seen = palloc_extended(Max(cs->nelements, 1),
 								 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	uint32 head = 0, tail = 0;
 
-	if (entry == MVVD_NO_ELEMENT || entry >= cs->nelements)
+	if (cs->hi.meta.entry_id >= cs->nelements) /* none, or added since */
 		return;
-	seen[entry] = true;
-	queue[tail++] = entry;
-	while (head < tail)
-	{
-		uint32 id = queue[head++];
-		int n = HnswReadNeighbors(hi, id, 0, list, capacity);
-
-		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < n; i++)
-		{
-			if (list[i] < cs->nelements && !seen[list[i]])
-			{
-				seen[list[i]] = true;
-				queue[tail++] = list[i];
-			}
-		}
-	}
+	HnswMarkReachable(&cs->hi, cs->hi.meta.entry_id, cs->nelements, seen,
+					  queue);
 	for (uint32 id = 0; id < cs->nelements; id++)
 		if (cs->levels[id] > 0 && !cs->deleted[id] && !seen[id])
 			report(cs, "warning", id,

@@ -327,15 +327,15 @@ HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
 }
 
 /*
- * Adds new_id to the list of `base` on a level: appended when there is room, else the heuristic
- * chooses among the old neighbours and the new one, and with `force` the new one replaces the
- * farthest kept if the heuristic dropped it. Read and written under one exclusive lock, so
+ * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
+ * is HNSW_LINK_IF_ROOM, the heuristic chooses among the old neighbours and the new one, and with
+ * HNSW_LINK_FORCE the new one replaces the farthest kept if the heuristic dropped it. Read and written under one exclusive lock, so
  * concurrent inserts linking to the same element do not lose each other's links. Returns
  * whether the list now holds new_id.
  */
-static bool
-link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
-		  const float *new_vector, bool force)
+bool
+HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+			 const float *new_vector, int how)
 {
 	int dims = hi->meta.dims;
 	HnswPlace place;
@@ -370,6 +370,8 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 			list[n + 1] = MVVD_NO_ELEMENT;
 		HnswEditFinish(&edit);
 	}
+	else if (how == HNSW_LINK_IF_ROOM)
+		kept_new = false;
 	else
 	{
 		float *base_vector = palloc(sizeof(float) * dims);
@@ -393,7 +395,7 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		kept_new = false;
 		for (int i = 0; i < nkept; i++)
 			kept_new |= kept[i] == n;
-		if (!kept_new && force && nkept > 0)
+		if (!kept_new && how == HNSW_LINK_FORCE && nkept > 0)
 		{
 			kept[nkept - 1] = n;
 			kept_new = true;
@@ -464,14 +466,15 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 		bool linked = false;
 
 		for (int i = 0; i < counts[l]; i++)
-			linked |= link_back(hi, chosen[l * m + i], l, id, vector, false);
+			linked |= HnswLinkBack(hi, chosen[l * m + i], l, id, vector,
+								   HNSW_LINK_PRUNE);
 		/*
 		 * Every neighbour's heuristic dropped the new element (typical of a vector far from
 		 * the rest): keep it in its nearest neighbour's list anyway, or nothing would lead
 		 * to it.
 		 */
 		if (!linked && counts[l] > 0)
-			link_back(hi, chosen[l * m], l, id, vector, true);
+			HnswLinkBack(hi, chosen[l * m], l, id, vector, HNSW_LINK_FORCE);
 	}
 	if (level > current.entry_level)
 		update_entry(hi, id, level, false);

@@ -1,11 +1,14 @@
 /*
  * VACUUM of an mvvd_hnsw index: marks the elements whose heap rows are dead as deleted, then
  * repairs every live neighbour list that pointed at a deleted element, choosing replacements
- * among the deleted elements' own neighbours (the paths that ran through them), and moves the
- * entry point off a deleted element. Deleted elements stay on their pages, unreachable; their
+ * among the deleted elements' own neighbours (the paths that ran through them) or, when too
+ * many around it were deleted, by searching the graph again; and moves the entry point off a
+ * deleted element. Deleted elements stay on their pages, unreachable; their
  * space is not reused (REINDEX reclaims it).
  */
 #include "postgres.h"
+
+#include <stdint.h>
 
 #include "access/genam.h"
 #include "commands/vacuum.h"
@@ -103,9 +106,75 @@ add_candidate(VacuumState *vs, uint32 *cands, int *n, uint32 id, uint32 base)
 	cands[(*n)++] = id;
 }
 
+/* A repair search's core state, freed with the memory context it was made in (also on ERROR). */
+typedef struct RepairSearch
+{
+	mvvd_hnsw_scan *core;
+	MemoryContextCallback cleanup;
+} RepairSearch;
+
+static void
+free_repair_search(void *arg)
+{
+	RepairSearch *rs = (RepairSearch *) arg;
+
+	if (rs->core)
+		mvvd_hnsw_scan_free(rs->core);
+	rs->core = NULL;
+}
+
+/*
+ * Adds the live elements nearest to an element's vector on level 0, as a search from the entry
+ * point finds them. Deleted elements still hold their lists, so paths through them still lead
+ * somewhere; they are passed through, not kept. With `reached`, only elements marked in it are
+ * kept, and the search goes on past its beam (up to a bound) until `enough` are found.
+ */
+static void
+search_candidates(VacuumState *vs, uint32 id, const float *vector,
+				  const bool *reached, int enough, uint32 *cands, int *n)
+{
+	HnswIndex *hi = &vs->hi;
+	int ef = HnswOptionEfConstruction(hi->rel);
+	RepairSearch *rs = palloc0(sizeof(RepairSearch));
+	HnswGraphContext ctx;
+	mvvd_graph_callbacks cb;
+	mvvd_error err;
+	mvvd_status status;
+	bool found = true;
+
+	rs->cleanup.func = free_repair_search;
+	rs->cleanup.arg = rs;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
+	rs->core = mvvd_hnsw_scan_create(
+		ef, reached ? HNSW_ITERATIVE_RELAXED : HNSW_ITERATIVE_OFF,
+		(size_t) ef * 2 * hi->meta.m * 16, &err);
+	if (rs->core == NULL)
+		MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
+						 "repairing HNSW neighbours");
+	HnswGraphInit(&ctx, &cb, hi, vector);
+	status =
+		mvvd_hnsw_scan_start(rs->core, &cb, 2 * hi->meta.m, hi->meta.entry_id,
+							 hi->meta.entry_level, &err);
+	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+	while (found && (reached == NULL || *n < enough))
+	{
+		uint32 next;
+		float distance;
+
+		status =
+			mvvd_hnsw_scan_next(rs->core, &cb, &next, &distance, &found, &err);
+		HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+		if (found &&
+			(reached == NULL || (next < vs->nelements && reached[next])))
+			add_candidate(vs, cands, n, next, id);
+	}
+}
+
 /*
  * Repairs one list of a live element: live neighbours plus the live neighbours of its deleted
- * neighbours, narrowed by the heuristic when too many.
+ * neighbours. When those do not fill a level-0 list (many deleted around it), a search adds the
+ * nearest live elements, and the element is linked back from its new neighbours, since the
+ * deleted ones may have been its only way in. The heuristic narrows the candidates to max.
  */
 static void
 repair_list(VacuumState *vs, uint32 id, int level, int max, const uint32 *list,
@@ -113,9 +182,15 @@ repair_list(VacuumState *vs, uint32 id, int level, int max, const uint32 *list,
 {
 	HnswIndex *hi = &vs->hi;
 	int dims = hi->meta.dims;
-	uint32 *cands = palloc(sizeof(uint32) * (n + 1) * (2 * hi->meta.m + 1));
-	uint32 *hop = palloc(sizeof(uint32) * 2 * hi->meta.m);
+	int capacity =
+		(n + 1) * (2 * hi->meta.m + 1) + HnswOptionEfConstruction(hi->rel);
+	uint32 *cands = palloc(sizeof(uint32) * capacity);
+	uint32 *hop = palloc(sizeof(uint32) * Max(2 * hi->meta.m, max));
+	float *base = palloc(sizeof(float) * dims);
 	int ncands = 0;
+	bool searched = false;
+	const uint32 *chosen = cands;
+	int nchosen;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -130,26 +205,31 @@ repair_list(VacuumState *vs, uint32 id, int level, int max, const uint32 *list,
 		else
 			add_candidate(vs, cands, &ncands, list[i], id);
 	}
+	HnswReadVector(hi, id, base);
+	if (level == 0 && ncands < max)
+	{
+		search_candidates(vs, id, base, NULL, 0, cands, &ncands);
+		searched = true;
+	}
+	nchosen = ncands;
 	if (ncands > max)
 	{
-		float *base = palloc(sizeof(float) * dims);
 		float *vectors = palloc(sizeof(float) * dims * ncands);
 		int *kept = palloc(sizeof(int) * ncands);
-		int nkept;
 		mvvd_error err;
 
-		HnswReadVector(hi, id, base);
 		for (int i = 0; i < ncands; i++)
 			HnswReadVector(hi, cands[i], vectors + (size_t) i * dims);
 		MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base, vectors,
-										  ncands, max, kept, &nkept, &err),
+										  ncands, max, kept, &nchosen, &err),
 						 &err, "repairing HNSW neighbours");
-		for (int i = 0; i < nkept; i++)
+		for (int i = 0; i < nchosen; i++)
 			hop[i] = cands[kept[i]];
-		HnswSetNeighbors(hi, id, level, hop, nkept);
+		chosen = hop;
 	}
-	else
-		HnswSetNeighbors(hi, id, level, cands, ncands);
+	HnswSetNeighbors(hi, id, level, chosen, nchosen);
+	for (int i = 0; searched && i < nchosen; i++)
+		HnswLinkBack(hi, chosen[i], level, id, base, HNSW_LINK_PRUNE);
 }
 
 /* Pass 2: repairs the lists of live elements that point at deleted ones. */
@@ -221,6 +301,110 @@ repair_entry(VacuumState *vs)
 	UnlockReleaseBuffer(buf);
 }
 
+/*
+ * Pass 3: links every live element that no walk from the entry point reaches back into the
+ * graph, from the nearest reachable elements a search finds (into their lists if they have
+ * room, else into the nearest one's, against the heuristic). Such elements lost every way in: their in-links came from deleted elements (a
+ * row updated or deleted with most of its neighbours), while their own lists needed no repair.
+ */
+#define RECONNECT_LINKS 3
+
+/*
+ * The reached elements nearest to a vector, by comparing it with every one: for an element
+ * whose level-0 neighbourhood is a closed island (a cluster whose every way in was deleted),
+ * where a search never leaves the island.
+ */
+static void
+nearest_reached(VacuumState *vs, const float *vector, const bool *reached,
+				uint32 *cands, int *n)
+{
+	HnswIndex *hi = &vs->hi;
+	uint32 ids[HNSW_DISTANCE_BATCH];
+	float distances[HNSW_DISTANCE_BATCH];
+	float best[RECONNECT_LINKS];
+	float *scratch = palloc(sizeof(float) * hi->meta.dims);
+	uint32 id = 0;
+
+	*n = 0;
+	while (id < vs->nelements)
+	{
+		int batch = 0;
+
+		for (; id < vs->nelements && batch < HNSW_DISTANCE_BATCH; id++)
+			if (reached[id] && !IS_DELETED(vs, id))
+				ids[batch++] = id;
+		HnswDistances(hi, vector, ids, batch, distances, scratch);
+		for (int i = 0; i < batch; i++)
+		{
+			/* insertion into the few best so far */
+			int at = *n < RECONNECT_LINKS ? (*n)++ : RECONNECT_LINKS;
+
+			while (at > 0 && distances[i] < best[at - 1])
+			{
+				if (at < RECONNECT_LINKS)
+				{
+					best[at] = best[at - 1];
+					cands[at] = cands[at - 1];
+				}
+				at--;
+			}
+			if (at < RECONNECT_LINKS)
+			{
+				best[at] = distances[i];
+				cands[at] = ids[i];
+			}
+		}
+	}
+}
+
+static void
+reconnect(VacuumState *vs)
+{
+	HnswIndex *hi = &vs->hi;
+	int dims = hi->meta.dims;
+	uint32 *queue =
+		palloc_extended(sizeof(uint32) * vs->nelements, MCXT_ALLOC_HUGE);
+	bool *reached =
+		palloc_extended(vs->nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	uint32 cands[RECONNECT_LINKS];
+	float *vector = palloc(sizeof(float) * dims);
+	MemoryContext tmp = AllocSetContextCreate(
+		CurrentMemoryContext, "mvvd_hnsw reconnect", ALLOCSET_DEFAULT_SIZES);
+
+	HnswReadMeta(hi->rel, &hi->meta); /* the entry point repair_entry chose */
+	if (hi->meta.entry_id >= vs->nelements)
+		return;
+	HnswMarkReachable(hi, hi->meta.entry_id, vs->nelements, reached, queue);
+	for (uint32 id = 0; id < vs->nelements; id++)
+	{
+		MemoryContext old;
+		int ncands = 0;
+		int linked = 0;
+
+		if (IS_DELETED(vs, id) || reached[id])
+			continue;
+		vacuum_delay_point();
+		old = MemoryContextSwitchTo(tmp);
+		HnswReadVector(hi, id, vector);
+		search_candidates(vs, id, vector, reached, RECONNECT_LINKS, cands,
+						  &ncands);
+		if (ncands == 0)
+			nearest_reached(vs, vector, reached, cands, &ncands);
+		/* into lists with room first: pruning a list could cut off another element */
+		for (int i = 0; i < ncands; i++)
+			linked +=
+				HnswLinkBack(hi, cands[i], 0, id, vector, HNSW_LINK_IF_ROOM);
+		if (linked == 0 && ncands > 0)
+			linked +=
+				HnswLinkBack(hi, cands[0], 0, id, vector, HNSW_LINK_FORCE);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+		if (linked > 0)
+			HnswMarkReachable(hi, id, vs->nelements, reached, queue);
+	}
+	MemoryContextDelete(tmp);
+}
+
 /* ambulkdelete */
 IndexBulkDeleteResult *
 hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
@@ -245,6 +429,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		{
 			repair_graph(&vs);
 			repair_entry(&vs);
+			reconnect(&vs);
 		}
 	}
 	stats->tuples_removed += vs.newly_deleted;
