@@ -62,27 +62,19 @@ SearchCheckFilterSyntax(const char *filter)
 }
 
 /*
- * The caller must be able to read the fields' columns (the rows found through an index are
- * read without SQL; the filter's own columns and tables are checked when it runs).
+ * The caller must be able to read the table: rows found through an index are read without SQL,
+ * and rows are named by ctid, which column privileges do not cover. The filter's own tables are
+ * checked when it runs.
  */
 void
 SearchCheckPrivileges(SearchRequest *req)
 {
-	Oid relid = RelationGetRelid(req->rel);
-	Oid user = GetUserId();
+	AclResult result =
+		pg_class_aclcheck(RelationGetRelid(req->rel), GetUserId(), ACL_SELECT);
 
-	if (pg_class_aclcheck(relid, user, ACL_SELECT) == ACLCHECK_OK)
-		return;
-	for (int i = 0; i < req->nfields; i++)
-	{
-		AclResult result = pg_attribute_aclcheck(relid, req->fields[i].attnum,
-												 user, ACL_SELECT);
-
-		if (result != ACLCHECK_OK)
-			aclcheck_error_col(result, OBJECT_TABLE,
-							   RelationGetRelationName(req->rel),
-							   req->fields[i].column);
-	}
+	if (result != ACLCHECK_OK)
+		aclcheck_error(result, get_relkind_objtype(req->rel->rd_rel->relkind),
+					   RelationGetRelationName(req->rel));
 }
 
 static SPIPlanPtr
