@@ -12,7 +12,7 @@ INSERT INTO products SELECT i,
 FROM generate_series(1, 300) i;
 INSERT INTO products VALUES (301, NULL, '[1,0]', '[[1,0,0]]', 0, 1, 'no title');
 
-CREATE FUNCTION error_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+CREATE FUNCTION search_error_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	detail text;
 	hint text;
@@ -92,7 +92,7 @@ FROM mvvd_search('products', ARRAY[mvvd_field('reviews', '[1,0,0]'::vector, 1, '
 JOIN products p ON p.ctid = s.row_id ORDER BY s.score DESC, p.id;
 
 -- Without an index, a field needs its metric.
-SELECT error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('image', '[1,0]'::vector, 1)])$$) AS no_metric;
+SELECT search_error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('image', '[1,0]'::vector, 1)])$$) AS no_metric;
 
 -- Reciprocal rank fusion over each field's top rrf_depth rows.
 CREATE FUNCTION rrf_reference(depth int) RETURNS int[] LANGUAGE sql AS $$
@@ -152,12 +152,12 @@ GRANT SELECT ON products TO regress_mvvd_reader;
 GRANT SELECT (id, title, image) ON products TO regress_mvvd_columns;
 SET ROLE regress_mvvd_reader;
 SELECT count(*) AS readable FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')], k => 3);
-SELECT error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')], filter => 'id IN (SELECT id FROM secrets)')$$) AS filter_reads_other_table;
+SELECT search_error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')], filter => 'id IN (SELECT id FROM secrets)')$$) AS filter_reads_other_table;
 SET mvvd.search_exact_rows = 0;
-SELECT error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')], filter => 'id IN (SELECT id FROM secrets)')$$) AS filter_reads_other_table_index_plan;
+SELECT search_error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')], filter => 'id IN (SELECT id FROM secrets)')$$) AS filter_reads_other_table_index_plan;
 RESET mvvd.search_exact_rows;
 SET ROLE regress_mvvd_columns;
-SELECT error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')])$$) AS column_privileges_only;
+SELECT search_error_of($$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector, 1, 'l2')])$$) AS column_privileges_only;
 RESET ROLE;
 
 ALTER TABLE products ENABLE ROW LEVEL SECURITY;
@@ -177,7 +177,7 @@ ALTER TABLE products DISABLE ROW LEVEL SECURITY;
 -- Bad input: each an ERROR with a SQLSTATE and a message that names the problem.
 CREATE VIEW products_view AS SELECT * FROM products;
 CREATE TABLE parted (id int, v vector(3)) PARTITION BY RANGE (id);
-SELECT s AS statement, error_of(s) FROM unnest(ARRAY[
+SELECT s AS statement, search_error_of(s) FROM unnest(ARRAY[
 	$$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('nope', '[1,0,0]'::vector, 1, 'l2')])$$,
 	$$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('price', '[1,0,0]'::vector, 1, 'l2')])$$,
 	$$SELECT * FROM mvvd_search('products', ARRAY[mvvd_field('ctid', '[1,0,0]'::vector, 1, 'l2')])$$,

@@ -1,7 +1,7 @@
 /*
  * mvvd_search(rel, fields, k, fusion, filter, rrf_depth): the top k rows of a table by several
  * vector and multivector fields fused into one score. The plan: when every weighted field has
- * an mvvd_hnsw index and more rows pass the filter than mvvd.search_exact_rows, the indexes
+ * an mvvd_hnsw index and enough rows pass the filter (see exact_plan), the indexes
  * stream candidates (search_streams.c); otherwise every passing row is scored (search_exact.c).
  */
 #include "postgres.h"
@@ -25,7 +25,7 @@
 PG_FUNCTION_INFO_V1(mvvd_search);
 
 int mvvd_search_max_depth = 10000;
-int mvvd_search_exact_rows = 5000;
+int mvvd_search_exact_rows = 1000;
 
 void
 SearchInitGucs(void)
@@ -39,10 +39,12 @@ SearchInitGucs(void)
 		NULL);
 	DefineCustomIntVariable(
 		"mvvd.search_exact_rows",
-		"mvvd_search scores every row instead of using indexes when at most "
-		"this many rows pass its filter (as the planner estimates).",
-		"0 uses the indexes whenever every weighted field has one.",
-		&mvvd_search_exact_rows, 5000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL,
+		"mvvd_search scores every row that passes its filter, instead of "
+		"using indexes, when the planner expects at most this many to pass.",
+		"Scaled by the filter's selectivity: a filter that keeps 10% of the "
+		"table allows ten times as many. 0 uses the indexes whenever every "
+		"weighted field has one.",
+		&mvvd_search_exact_rows, 1000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL,
 		NULL);
 }
 
@@ -89,16 +91,27 @@ open_table(Oid relid)
 	return rel;
 }
 
-/* Whether to score every row: a weighted field without an index, or few rows to score. */
+/*
+ * Whether to score every row: a weighted field has no index, or few rows pass the filter. The
+ * streams read about 1 / selectivity times deeper under a filter, so the number of passing rows
+ * scored exactly is weighed against the selectivity: at most mvvd.search_exact_rows with no
+ * filter, ten times as many when the filter keeps 10% of the table.
+ */
 static bool
 exact_plan(SearchRequest *req)
 {
+	double rows, table_rows, selectivity;
+
 	for (int i = 0; i < req->nfields; i++)
 		if (req->fields[i].fusion.weight > 0 &&
 			!OidIsValid(req->fields[i].index))
 			return true;
-	return mvvd_search_exact_rows > 0 &&
-		   SearchEstimateRows(req) <= mvvd_search_exact_rows;
+	if (mvvd_search_exact_rows == 0)
+		return false;
+	rows = SearchEstimateRows(req);
+	table_rows = req->rel->rd_rel->reltuples;
+	selectivity = table_rows > 0 ? Min(rows / table_rows, 1.0) : 1.0;
+	return rows * selectivity <= mvvd_search_exact_rows;
 }
 
 /* Writes the top rows, best first. */
