@@ -13,12 +13,12 @@ INSERT INTO churn SELECT i, (SELECT array_agg(v[j] + random() ORDER BY j)
 	FROM generate_series(1, 6000) i;
 CREATE INDEX churn_emb ON churn USING mvvd_hnsw (emb vector_l2_ops);
 SELECT count(*) AS problems_after_build FROM mvvd_hnsw_check('churn_emb');
--- rows (1 in 10, of 600) the index finds by their own vector
+-- rows (1 in 7, of 857, from every cluster) the index finds by their own vector
 CREATE FUNCTION found_itself() RETURNS bigint LANGUAGE sql AS $$
 	SELECT count(*) FROM churn o
-	WHERE o.id % 10 = 0 AND (SELECT c.id FROM churn c ORDER BY c.emb <-> o.emb LIMIT 1) = o.id $$;
+	WHERE o.id % 7 = 0 AND (SELECT c.id FROM churn c ORDER BY c.emb <-> o.emb LIMIT 1) = o.id $$;
 SET enable_seqscan = off;
-SELECT found_itself() >= 570 AS found_after_build;
+SELECT found_itself() >= 840 AS found_after_build;
 RESET enable_seqscan;
 
 -- every row gets a new version (a new element), twice, with VACUUM in between and after
@@ -29,7 +29,8 @@ UPDATE churn SET version = 2;
 VACUUM churn;
 SELECT count(*) AS problems_after_second_vacuum FROM mvvd_hnsw_check('churn_emb');
 
--- still (nearly) every row found
+-- still nearly every row found (it was whole clusters lost when repairs dropped the links
+-- between them)
 SET enable_seqscan = off;
-SELECT found_itself() >= 570 AS found_after_updates;
+SELECT found_itself() >= 800 AS found_after_updates;
 RESET enable_seqscan;

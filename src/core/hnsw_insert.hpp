@@ -16,13 +16,13 @@
 
 namespace mvvd::hnsw {
 
-// chosen[l] receives the neighbours of the new element on level l, for l = 0..min(level,
-// entry_level). The graph's distances are to the new element's vector. Returns false when the
-// graph's storage failed.
+// found[l] receives the ef_construction elements nearest to the graph's query that a search from
+// the entry point meets on level l, nearest first, for l = 0..min(level, entry_level): the
+// candidates an insert chooses neighbours among, and that VACUUM repairs lists from. Returns
+// false when the graph's storage failed.
 template <class Graph>
-bool find_neighbors(Graph& graph, const Params& params, Metric metric, std::size_t dims,
-                    std::uint32_t entry, int entry_level, int level,
-                    std::vector<std::vector<std::uint32_t>>& chosen) {
+bool find_candidates(Graph& graph, const Params& params, std::uint32_t entry, int entry_level,
+                     int level, std::vector<std::vector<Candidate>>& found) {
   SearchScratch scratch;
   HashVisited visited;
   float d;
@@ -31,26 +31,42 @@ bool find_neighbors(Graph& graph, const Params& params, Metric metric, std::size
   for (int l = entry_level; l > level; --l)
     if (!greedy_closest(graph, l, &current, scratch)) return false;
 
-  SearchDistance distance = search_distance(metric);
   int top = std::min(level, entry_level);
-  chosen.assign(static_cast<std::size_t>(top) + 1, {});
-  std::vector<Candidate> entries{current}, found;
-  std::vector<std::uint32_t> ids;
-  std::vector<float> vectors;
+  found.assign(static_cast<std::size_t>(top) + 1, {});
+  std::vector<Candidate> entries{current};
   for (int l = top; l >= 0; --l) {
+    auto& here = found[static_cast<std::size_t>(l)];
     visited.clear();
     for (const Candidate& e : entries) visited.insert(e.id);
     if (!search_level(graph, l, entries, static_cast<std::size_t>(params.ef_construction), visited,
-                      scratch, found))
+                      scratch, here))
       return false;
+    entries = here;
+  }
+  return true;
+}
+
+// chosen[l] receives the neighbours of the new element on level l, for l = 0..min(level,
+// entry_level). The graph's distances are to the new element's vector. Returns false when the
+// graph's storage failed.
+template <class Graph>
+bool find_neighbors(Graph& graph, const Params& params, Metric metric, std::size_t dims,
+                    std::uint32_t entry, int entry_level, int level,
+                    std::vector<std::vector<std::uint32_t>>& chosen) {
+  std::vector<std::vector<Candidate>> found;
+  if (!find_candidates(graph, params, entry, entry_level, level, found)) return false;
+  SearchDistance distance = search_distance(metric);
+  std::vector<std::uint32_t> ids;
+  std::vector<float> vectors;
+  chosen.assign(found.size(), {});
+  for (std::size_t l = 0; l < found.size(); ++l) {
     ids.clear();
-    for (const Candidate& c : found) ids.push_back(c.id);
+    for (const Candidate& c : found[l]) ids.push_back(c.id);
     vectors.resize(ids.size() * dims);
     if (!graph.vectors(ids.data(), ids.size(), vectors.data())) return false;
-    auto kept = select_neighbors(found, static_cast<std::size_t>(params.m), distance, dims,
+    auto kept = select_neighbors(found[l], static_cast<std::size_t>(params.m), distance, dims,
                                  [&](std::size_t i) { return &vectors[i * dims]; });
-    for (std::size_t i : kept) chosen[static_cast<std::size_t>(l)].push_back(found[i].id);
-    entries.swap(found);
+    for (std::size_t i : kept) chosen[l].push_back(found[l][i].id);
   }
   return true;
 }

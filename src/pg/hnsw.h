@@ -297,6 +297,8 @@ void HnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
 #define HNSW_LINK_FORCE 2 /* the new link stays, replacing the farthest */
 bool HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 				  const float *new_vector, int how);
+int HnswChooseNeighbors(HnswIndex *hi, const float *vector,
+						const uint32 *cands, int n, int max, uint32 *out);
 void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 					  int n);
 bool HnswIndexable(int metric, const float *vector, int dims);

@@ -437,13 +437,69 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 	return updated;
 }
 
+/*
+ * Chooses at most max neighbours among n candidates of an element (its vector given) by the
+ * heuristic, into out; returns how many.
+ */
+int
+HnswChooseNeighbors(HnswIndex *hi, const float *vector, const uint32 *cands,
+					int n, int max, uint32 *out)
+{
+	int dims = hi->meta.dims;
+	float *vectors;
+	int *kept;
+	int nkept;
+	mvvd_error err;
+
+	if (n <= max)
+	{
+		memcpy(out, cands, sizeof(uint32) * n);
+		return n;
+	}
+	vectors = palloc(sizeof(float) * dims * n);
+	kept = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+		HnswReadVector(hi, cands[i], vectors + (size_t) i * dims);
+	MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, vector, vectors, n,
+									  max, kept, &nkept, &err),
+					 &err, "choosing HNSW neighbours");
+	for (int i = 0; i < nkept; i++)
+		out[i] = cands[kept[i]];
+	pfree(vectors);
+	pfree(kept);
+	return nkept;
+}
+
+/*
+ * Moves the elements VACUUM did not mark deleted to the front of a candidate list (untouched if
+ * there are none); returns their count. Searches pass through deleted elements, but linking a new element to one would give it
+ * a neighbour that leads nowhere it could not reach already, and cost it a slot.
+ */
+static int
+keep_live(HnswIndex *hi, uint32 *ids, int n)
+{
+	int left = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		HnswElementInfo info;
+
+		if (HnswReadElement(hi, ids[i], &info) &&
+			!(info.flags & HNSW_RECORD_DELETED))
+			ids[left++] = ids[i];
+	}
+	return left;
+}
+
 /* Links a written element into the graph: finds its neighbours and links them back. */
 static void
 link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 {
 	int m = hi->meta.m;
+	int ef = HnswOptionEfConstruction(hi->rel);
 	HnswMeta current;
-	uint32 *chosen = palloc(sizeof(uint32) * m * (level + 1));
+	uint32 *found = palloc(sizeof(uint32) * ef * (level + 1));
+	uint32 *chosen = palloc(sizeof(uint32) * m);
 	int counts[MVVD_HNSW_MAX_LEVEL + 1];
 	HnswGraphContext ctx;
 	mvvd_graph_callbacks cb;
@@ -454,27 +510,31 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 		return; /* the first element of the graph */
 	HnswReadMeta(hi->rel, &current);
 	HnswGraphInit(&ctx, &cb, hi, vector);
-	status = mvvd_hnsw_find_neighbors(
-		&cb, hi->metric, hi->meta.dims, m, HnswOptionEfConstruction(hi->rel),
-		current.entry_id, current.entry_level, level, chosen, counts, &err);
+	status = mvvd_hnsw_find_candidates(&cb, m, ef, current.entry_id,
+									   current.entry_level, level, found,
+									   counts, &err);
 	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
 
 	for (int l = 0; l <= level; l++)
-		set_neighbors(hi, id, l, chosen + l * m, counts[l], true);
-	for (int l = 0; l <= level; l++)
 	{
+		uint32 *cands = found + (Size) l * ef;
+		int live = keep_live(hi, cands, counts[l]);
+		/* with none live around it, paths through deleted ones are its only way in */
+		int n = HnswChooseNeighbors(hi, vector, cands,
+									live > 0 ? live : counts[l], m, chosen);
 		bool linked = false;
 
-		for (int i = 0; i < counts[l]; i++)
-			linked |= HnswLinkBack(hi, chosen[l * m + i], l, id, vector,
-								   HNSW_LINK_PRUNE);
+		set_neighbors(hi, id, l, chosen, n, true);
+		for (int i = 0; i < n; i++)
+			linked |=
+				HnswLinkBack(hi, chosen[i], l, id, vector, HNSW_LINK_PRUNE);
 		/*
 		 * Every neighbour's heuristic dropped the new element (typical of a vector far from
 		 * the rest): keep it in its nearest neighbour's list anyway, or nothing would lead
 		 * to it.
 		 */
-		if (!linked && counts[l] > 0)
-			HnswLinkBack(hi, chosen[l * m], l, id, vector, HNSW_LINK_FORCE);
+		if (!linked && n > 0)
+			HnswLinkBack(hi, chosen[0], l, id, vector, HNSW_LINK_FORCE);
 	}
 	if (level > current.entry_level)
 		update_entry(hi, id, level, false);

@@ -1,10 +1,11 @@
 /*
  * VACUUM of an mvvd_hnsw index: marks the elements whose heap rows are dead as deleted, then
  * repairs every live neighbour list that pointed at a deleted element, choosing replacements
- * among the deleted elements' own neighbours (the paths that ran through them) or, when too
- * many around it were deleted, by searching the graph again; and moves the entry point off a
- * deleted element. Deleted elements stay on their pages, unreachable; their
- * space is not reused (REINDEX reclaims it).
+ * among the live elements the deleted ones led to and, on upper levels or when too many around
+ * it were deleted, among those a search for the element finds; moves the entry point off a
+ * deleted element; and links back in any live element no walk from the entry point reaches.
+ * Deleted elements stay on their pages (paths still run through their lists); their space is
+ * not reused (REINDEX reclaims it).
  */
 #include "postgres.h"
 
@@ -124,14 +125,14 @@ free_repair_search(void *arg)
 }
 
 /*
- * Adds the live elements nearest to an element's vector on level 0, as a search from the entry
- * point finds them. Deleted elements still hold their lists, so paths through them still lead
- * somewhere; they are passed through, not kept. With `reached`, only elements marked in it are
- * kept, and the search goes on past its beam (up to a bound) until `enough` are found.
+ * The reached elements nearest to a vector on level 0 that a search from the entry point finds
+ * (deleted elements still hold their lists, so paths through them still lead somewhere; they
+ * are passed through, not kept): the search goes on past its beam, up to a bound, until
+ * `enough` are found.
  */
 static void
-search_candidates(VacuumState *vs, uint32 id, const float *vector,
-				  const bool *reached, int enough, uint32 *cands, int *n)
+search_reached(VacuumState *vs, uint32 id, const float *vector,
+			   const bool *reached, int enough, uint32 *cands, int *n)
 {
 	HnswIndex *hi = &vs->hi;
 	int ef = HnswOptionEfConstruction(hi->rel);
@@ -145,9 +146,8 @@ search_candidates(VacuumState *vs, uint32 id, const float *vector,
 	rs->cleanup.func = free_repair_search;
 	rs->cleanup.arg = rs;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
-	rs->core = mvvd_hnsw_scan_create(
-		ef, reached ? HNSW_ITERATIVE_RELAXED : HNSW_ITERATIVE_OFF,
-		(size_t) ef * 2 * hi->meta.m * 16, &err);
+	rs->core = mvvd_hnsw_scan_create(ef, HNSW_ITERATIVE_RELAXED,
+									 (size_t) ef * 2 * hi->meta.m * 16, &err);
 	if (rs->core == NULL)
 		MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
 						 "repairing HNSW neighbours");
@@ -156,7 +156,7 @@ search_candidates(VacuumState *vs, uint32 id, const float *vector,
 		mvvd_hnsw_scan_start(rs->core, &cb, 2 * hi->meta.m, hi->meta.entry_id,
 							 hi->meta.entry_level, &err);
 	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
-	while (found && (reached == NULL || *n < enough))
+	while (found && *n < enough)
 	{
 		uint32 next;
 		float distance;
@@ -164,72 +164,118 @@ search_candidates(VacuumState *vs, uint32 id, const float *vector,
 		status =
 			mvvd_hnsw_scan_next(rs->core, &cb, &next, &distance, &found, &err);
 		HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
-		if (found &&
-			(reached == NULL || (next < vs->nelements && reached[next])))
+		if (found && next < vs->nelements && reached[next])
 			add_candidate(vs, cands, n, next, id);
 	}
 }
 
 /*
- * Repairs one list of a live element: live neighbours plus the live neighbours of its deleted
- * neighbours. When those do not fill a level-0 list (many deleted around it), a search adds the
- * nearest live elements, and the element is linked back from its new neighbours, since the
- * deleted ones may have been its only way in. The heuristic narrows the candidates to max.
+ * What a search for one element's vector from the entry point meets on each of its levels, as
+ * an insert of it would: found once per element, when one of its lists needs it.
  */
+typedef struct ElementSearch
+{
+	uint32 id;
+	int level;
+	const float *vector;
+	uint32 *
+		found; /* (level + 1) rows of ef_construction ids; NULL until searched */
+	int counts[MVVD_HNSW_MAX_LEVEL + 1];
+} ElementSearch;
+
 static void
-repair_list(VacuumState *vs, uint32 id, int level, int max, const uint32 *list,
-			int n)
+search_element(VacuumState *vs, ElementSearch *es)
 {
 	HnswIndex *hi = &vs->hi;
-	int dims = hi->meta.dims;
-	int capacity =
-		(n + 1) * (2 * hi->meta.m + 1) + HnswOptionEfConstruction(hi->rel);
+	int ef = HnswOptionEfConstruction(hi->rel);
+	HnswGraphContext ctx;
+	mvvd_graph_callbacks cb;
+	mvvd_error err;
+	mvvd_status status;
+
+	es->found = palloc(sizeof(uint32) * ef * (es->level + 1));
+	HnswGraphInit(&ctx, &cb, hi, es->vector);
+	status = mvvd_hnsw_find_candidates(&cb, hi->meta.m, ef, hi->meta.entry_id,
+									   hi->meta.entry_level, es->level,
+									   es->found, es->counts, &err);
+	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+}
+
+/*
+ * Repairs one list of a live element: live neighbours plus the live neighbours of its deleted
+ * neighbours. On upper levels, and on level 0 when those do not fill the list (many deleted
+ * around it), the live elements a search meets are added too, and the element is linked back
+ * from its new neighbours: after a row is updated its old element carried the links between
+ * distant parts of the graph (its new one was linked mostly to its old self), and the deleted
+ * ones may have been its only way in. The heuristic narrows the candidates to max.
+ */
+#define REPAIR_EXPAND                                                         \
+	32 /* deleted elements a repair looks through, per list */
+
+static void
+repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
+			const uint32 *list, int n)
+{
+	HnswIndex *hi = &vs->hi;
+	int ef = HnswOptionEfConstruction(hi->rel);
+	int capacity = n + (REPAIR_EXPAND + 1) * 2 * hi->meta.m + ef;
 	uint32 *cands = palloc(sizeof(uint32) * capacity);
 	uint32 *hop = palloc(sizeof(uint32) * Max(2 * hi->meta.m, max));
-	float *base = palloc(sizeof(float) * dims);
+	uint32 expand[REPAIR_EXPAND];
+	int nexpand = 0;
 	int ncands = 0;
 	bool searched = false;
-	const uint32 *chosen = cands;
 	int nchosen;
 
 	for (int i = 0; i < n; i++)
 	{
 		if (list[i] < vs->nelements && IS_DELETED(vs, list[i]))
 		{
-			int nhop =
-				HnswReadNeighbors(hi, list[i], level, hop, 2 * hi->meta.m);
-
-			for (int j = 0; j < nhop; j++)
-				add_candidate(vs, cands, &ncands, hop[j], id);
+			if (nexpand < REPAIR_EXPAND)
+				expand[nexpand++] = list[i];
 		}
 		else
-			add_candidate(vs, cands, &ncands, list[i], id);
+			add_candidate(vs, cands, &ncands, list[i], es->id);
 	}
-	HnswReadVector(hi, id, base);
-	if (level == 0 && ncands < max)
+	/*
+	 * A deleted neighbour is replaced by the live elements its paths led to, through further
+	 * deleted elements if need be (breadth first, up to a bound): when both ends of a link
+	 * between two distant parts of the graph are deleted, its live neighbours on either side
+	 * are what keeps those parts linked.
+	 */
+	for (int e = 0; e < nexpand; e++)
 	{
-		search_candidates(vs, id, base, NULL, 0, cands, &ncands);
+		int nhop =
+			HnswReadNeighbors(hi, expand[e], level, hop, 2 * hi->meta.m);
+
+		for (int j = 0; j < nhop; j++)
+		{
+			bool seen = false;
+
+			if (hop[j] >= vs->nelements || !IS_DELETED(vs, hop[j]))
+			{
+				add_candidate(vs, cands, &ncands, hop[j], es->id);
+				continue;
+			}
+			for (int k = 0; k < nexpand && !seen; k++)
+				seen = expand[k] == hop[j];
+			if (!seen && nexpand < REPAIR_EXPAND)
+				expand[nexpand++] = hop[j];
+		}
+	}
+	if ((level > 0 || ncands < max) && hi->meta.entry_id != MVVD_NO_ELEMENT)
+	{
+		if (es->found == NULL)
+			search_element(vs, es);
+		for (int i = 0; i < es->counts[level]; i++)
+			add_candidate(vs, cands, &ncands, es->found[level * ef + i],
+						  es->id);
 		searched = true;
 	}
-	nchosen = ncands;
-	if (ncands > max)
-	{
-		float *vectors = palloc(sizeof(float) * dims * ncands);
-		int *kept = palloc(sizeof(int) * ncands);
-		mvvd_error err;
-
-		for (int i = 0; i < ncands; i++)
-			HnswReadVector(hi, cands[i], vectors + (size_t) i * dims);
-		MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base, vectors,
-										  ncands, max, kept, &nchosen, &err),
-						 &err, "repairing HNSW neighbours");
-		for (int i = 0; i < nchosen; i++)
-			hop[i] = cands[kept[i]];
-		chosen = hop;
-	}
-	HnswSetNeighbors(hi, id, level, chosen, nchosen);
+	nchosen = HnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
+	HnswSetNeighbors(hi, es->id, level, hop, nchosen);
 	for (int i = 0; searched && i < nchosen; i++)
-		HnswLinkBack(hi, chosen[i], level, id, base, HNSW_LINK_PRUNE);
+		HnswLinkBack(hi, hop[i], level, es->id, es->vector, HNSW_LINK_PRUNE);
 }
 
 /* Pass 2: repairs the lists of live elements that point at deleted ones. */
@@ -239,12 +285,16 @@ repair_graph(VacuumState *vs)
 	HnswIndex *hi = &vs->hi;
 	int capacity = 2 * hi->meta.m;
 	uint32 *list = palloc(sizeof(uint32) * capacity);
+	float *vector = palloc(sizeof(float) * hi->meta.dims);
 	MemoryContext tmp = AllocSetContextCreate(
 		CurrentMemoryContext, "mvvd_hnsw repair", ALLOCSET_DEFAULT_SIZES);
 
 	for (uint32 id = 0; id < vs->nelements; id++)
 	{
 		HnswElementInfo header;
+		ElementSearch es;
+		MemoryContext old;
+		bool have_vector = false;
 
 		if (IS_DELETED(vs, id))
 			continue;
@@ -252,6 +302,12 @@ repair_graph(VacuumState *vs)
 			vacuum_delay_point();
 		if (!HnswReadElement(hi, id, &header))
 			continue;
+		es.id = id;
+		es.level = Min(header.level, hi->meta.entry_level);
+		es.vector = vector;
+		es.found = NULL;
+		memset(es.counts, 0, sizeof(es.counts));
+		old = MemoryContextSwitchTo(tmp);
 		for (int level = 0; level <= header.level; level++)
 		{
 			int n = HnswReadNeighbors(hi, id, level, list, capacity);
@@ -259,20 +315,20 @@ repair_graph(VacuumState *vs)
 
 			for (int i = 0; i < n && !broken; i++)
 				broken = list[i] < vs->nelements && IS_DELETED(vs, list[i]);
-			if (broken)
-			{
-				MemoryContext old = MemoryContextSwitchTo(tmp);
-
-				/* an element on upper levels keeps one level-0 slot for them */
-				repair_list(vs, id, level,
-							level == 0 && header.level > 0
-								? capacity - 1
-								: (level == 0 ? capacity : hi->meta.m),
-							list, n);
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(tmp);
-			}
+			if (!broken)
+				continue;
+			if (!have_vector)
+				HnswReadVector(hi, id, vector);
+			have_vector = true;
+			/* an element on upper levels keeps one level-0 slot for them */
+			repair_list(vs, &es, level,
+						level == 0 && header.level > 0
+							? capacity - 1
+							: (level == 0 ? capacity : hi->meta.m),
+						list, n);
 		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
 	}
 	MemoryContextDelete(tmp);
 }
@@ -386,8 +442,8 @@ reconnect(VacuumState *vs)
 		vacuum_delay_point();
 		old = MemoryContextSwitchTo(tmp);
 		HnswReadVector(hi, id, vector);
-		search_candidates(vs, id, vector, reached, RECONNECT_LINKS, cands,
-						  &ncands);
+		search_reached(vs, id, vector, reached, RECONNECT_LINKS, cands,
+					   &ncands);
 		if (ncands == 0)
 			nearest_reached(vs, vector, reached, cands, &ncands);
 		/* into lists with room first: pruning a list could cut off another element */

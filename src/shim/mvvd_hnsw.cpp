@@ -129,24 +129,22 @@ size_t mvvd_hnsw_scan_visited(const mvvd_hnsw_scan* scan) noexcept {
 
 void mvvd_hnsw_scan_free(mvvd_hnsw_scan* scan) noexcept { delete scan; }
 
-mvvd_status mvvd_hnsw_find_neighbors(const mvvd_graph_callbacks* graph, int metric, size_t dims,
-                                     int m, int ef_construction, uint32_t entry, int entry_level,
-                                     int level, uint32_t* out, int* counts,
-                                     mvvd_error* err) noexcept {
+mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, int ef_construction,
+                                      uint32_t entry, int entry_level, int level, uint32_t* out,
+                                      int* counts, mvvd_error* err) noexcept {
   return guarded(err, [&] {
     mvvd::hnsw::Params params{m, ef_construction};
     mvvd::hnsw::CallbackGraph g(callbacks_of(graph), params.max_neighbors(0));
-    std::vector<std::vector<std::uint32_t>> chosen;
-    if (!mvvd::hnsw::find_neighbors(g, params, metric_of(metric), dims, entry, entry_level, level,
-                                    chosen))
+    std::vector<std::vector<mvvd::Candidate>> found;
+    if (!mvvd::hnsw::find_candidates(g, params, entry, entry_level, level, found))
       return MVVD_CALLBACK_FAILED;
+    const auto row_size = static_cast<std::size_t>(ef_construction);
     for (int l = 0; l <= level; ++l) {
       const auto row = static_cast<std::size_t>(l);
       counts[l] = 0;
-      if (row >= chosen.size()) continue;
-      std::size_t n = std::min(chosen[row].size(), static_cast<std::size_t>(m));
-      std::copy(chosen[row].begin(), chosen[row].begin() + static_cast<std::ptrdiff_t>(n),
-                out + row * static_cast<std::size_t>(m));
+      if (row >= found.size()) continue;
+      std::size_t n = std::min(found[row].size(), row_size);
+      for (std::size_t i = 0; i < n; ++i) out[row * row_size + i] = found[row][i].id;
       counts[l] = static_cast<int>(n);
     }
     return MVVD_OK;

@@ -58,14 +58,14 @@ size_t mvvd_hnsw_scan_visited(const mvvd_hnsw_scan* scan) MVVD_NOEXCEPT;
 void mvvd_hnsw_scan_free(mvvd_hnsw_scan* scan) MVVD_NOEXCEPT;
 
 /*
- * Neighbours for a new element at `level` (the graph's distances are to its vector), searching
- * from the entry point. out holds (level + 1) rows of m ids: row l receives counts[l] ids for
- * level l, for l up to min(level, entry_level); higher rows get count 0.
+ * The ef_construction elements nearest to the graph's query that a search from the entry point
+ * meets on each level (VACUUM repairs lists from them): out holds (level + 1) rows of
+ * ef_construction ids, row l receives counts[l] ids nearest first, for l up to
+ * min(level, entry_level); higher rows get count 0.
  */
-mvvd_status mvvd_hnsw_find_neighbors(const mvvd_graph_callbacks* graph, int metric, size_t dims,
-                                     int m, int ef_construction, uint32_t entry, int entry_level,
-                                     int level, uint32_t* out, int* counts,
-                                     mvvd_error* err) MVVD_NOEXCEPT;
+mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, int ef_construction,
+                                      uint32_t entry, int entry_level, int level, uint32_t* out,
+                                      int* counts, mvvd_error* err) MVVD_NOEXCEPT;
 
 /*
  * The heuristic over n candidates of a base element (vectors: n x dims): kept[0..*n_kept)
