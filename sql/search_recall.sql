@@ -26,7 +26,7 @@ FROM generate_series(1, 50000) i;
 CREATE TABLE queries AS
 SELECT q, near(q * 3, 40000 + q) AS qa, near(q * 5 + 1, 41000 + q) AS qb,
 	(SELECT multivector_agg(near(q * 7 + k, 42000 + q * 3 + k)) FROM generate_series(0, 1) k) AS qm
-FROM generate_series(1, 15) q;
+FROM generate_series(1, 30) q;
 ANALYZE items;
 
 -- The exact top k by the documented formulas, in SQL (weights 0.5, 0.3, 0.2; L2, cosine,
@@ -67,12 +67,16 @@ RETURNS TABLE (fusion text, recall numeric, full_answers bigint, exact_answers b
 LANGUAGE sql AS $$
 	SELECT fusion, round(avg(hits) / 10, 3), count(*) FILTER (WHERE n = 10),
 		count(*) FILTER (WHERE all_exact)
-	FROM (SELECT q,
-			(SELECT count(*) FROM found(qa, qb, qm, fusion, flt, 10) f
-				WHERE f.row_id IN (SELECT truth(qa, qb, qm, fusion, flt, 10))) AS hits,
-			(SELECT count(*) FROM found(qa, qb, qm, fusion, flt, 10)) AS n,
-			(SELECT bool_and(f.exact) FROM found(qa, qb, qm, fusion, flt, 10) f) AS all_exact
-		FROM queries) per_query $$;
+	FROM (SELECT count(*) FILTER (WHERE f.row_id = ANY (t.ids)) AS hits, count(f.row_id) AS n,
+			bool_and(f.exact) AS all_exact
+		FROM queries
+		CROSS JOIN LATERAL (SELECT array_agg(x) AS ids FROM truth(qa, qb, qm, fusion, flt, 10) x) t
+		LEFT JOIN LATERAL found(qa, qb, qm, fusion, flt, 10) f ON true
+		GROUP BY q, t.ids) per_query $$;
+
+-- 'ok' at 0.95 or more; a failing run shows the recall it measured
+CREATE FUNCTION recall_ok(recall numeric) RETURNS text LANGUAGE sql AS $$
+	SELECT CASE WHEN recall >= 0.95 THEN 'ok' ELSE 'only ' || recall END $$;
 
 -- No index: every row is scored, so the answer is the brute force's, and says it is exact.
 SELECT * FROM recall('weighted');
@@ -85,10 +89,10 @@ SELECT * FROM recall('weighted', 'cat = 3');
 CREATE INDEX ON items USING mvvd_hnsw (a vector_l2_ops);
 CREATE INDEX ON items USING mvvd_hnsw (b vector_cosine_ops);
 CREATE INDEX ON items USING mvvd_hnsw (m multivector_cosine_ops);
-SELECT fusion, recall >= 0.95 AS recall_ok, full_answers FROM recall('weighted')
-UNION ALL SELECT fusion, recall >= 0.95, full_answers FROM recall('min')
-UNION ALL SELECT fusion, recall >= 0.95, full_answers FROM recall('max')
-UNION ALL SELECT fusion, recall >= 0.95, full_answers FROM recall('rrf');
+SELECT fusion, recall_ok(recall), full_answers FROM recall('weighted')
+UNION ALL SELECT fusion, recall_ok(recall), full_answers FROM recall('min')
+UNION ALL SELECT fusion, recall_ok(recall), full_answers FROM recall('max')
+UNION ALL SELECT fusion, recall_ok(recall), full_answers FROM recall('rrf');
 
 -- A filter that keeps 5% of the rows: few enough (under mvvd.search_exact_rows) that the
 -- default plan scores them all.
@@ -96,5 +100,5 @@ SELECT fusion, recall, full_answers, exact_answers FROM recall('weighted', 'cat 
 -- Through the indexes, rows are checked against the filter as they come; with 10% of rows left
 -- the streams go ten times deeper.
 SET mvvd.search_exact_rows = 0;
-SELECT fusion, recall >= 0.95 AS recall_ok, full_answers FROM recall('weighted', 'cat < 2');
+SELECT fusion, recall_ok(recall), full_answers FROM recall('weighted', 'cat < 2');
 RESET mvvd.search_exact_rows;

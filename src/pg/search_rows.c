@@ -164,17 +164,34 @@ RowHeapSort(RowHeap *heap)
 	qsort_arg(heap->rows, heap->n, sizeof(SearchRow *), compare_rows, heap);
 }
 
+/* Nearer first on the field arg points at, NaN last, then the earlier TID. */
+static int
+by_field_distance(const void *a, const void *b, void *arg)
+{
+	RowHeap order = {.field = *(const int *) arg};
+	SearchRow *x = *(SearchRow *const *) a;
+	SearchRow *y = *(SearchRow *const *) b;
+
+	return RowHeapWorse(&order, x, y) ? 1
+									  : (RowHeapWorse(&order, y, x) ? -1 : 0);
+}
+
 /*
- * Reciprocal rank fusion: each weighted field's list holds its best rows in order; every row on
- * a list is scored sum(weight / (60 + rank)) over the lists it is on, and offered to the top k.
+ * Reciprocal rank fusion: each weighted field's list holds its best rows; ranked by their exact
+ * distances (an index stream may return a row a little late), every row on a list is scored
+ * sum(weight / (60 + rank)) over the lists it is on, and offered to the top k.
  */
 void
 SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
 		  RowHeap *top)
 {
 	for (int i = 0; i < req->nfields; i++)
+	{
+		qsort_arg(lists[i], lengths[i], sizeof(SearchRow *), by_field_distance,
+				  &i);
 		for (int j = 0; j < lengths[i]; j++)
 			lists[i][j]->ranks[i] = j + 1;
+	}
 	for (int i = 0; i < req->nfields; i++)
 		for (int j = 0; j < lengths[i]; j++)
 		{
