@@ -31,6 +31,18 @@ double similarity(const Field& f, double d) {
   return NAN;
 }
 
+double min_distance(Scale scale) {
+  switch (scale) {
+    case Scale::kL2:
+    case Scale::kL1:
+    case Scale::kCosine:
+    case Scale::kChamferL2:
+      return 0.0;
+    default:
+      return -INFINITY;  // inner products have no lower end
+  }
+}
+
 double field_score(Method method, const Field& f, double distance) {
   return method == Method::kRaw ? distance : similarity(f, distance);
 }

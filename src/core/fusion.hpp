@@ -36,6 +36,9 @@ struct Field {
 // The similarity of a distance on a field; NaN stays NaN.
 double similarity(const Field& f, double distance);
 
+// The smallest distance a field's metric can give: a bound on the rows of a stream not read yet.
+double min_distance(Scale scale);
+
 // The fused score of one row from its distances on every field (kWeighted, kRaw, kMin, kMax);
 // NaN when a counted field's distance is NaN (such rows sort last); fields of weight 0 never
 // count. Non-increasing in every distance, so with the last distances each stream returned it

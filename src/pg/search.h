@@ -74,6 +74,8 @@ typedef struct SearchRow
 	uint8 state; /* ROW_* */
 	bool fused;	 /* RRF: scored and offered to the top k */
 	int16 refs;	 /* heaps holding it (exact search) */
+	uint32
+		known; /* ROW_PRUNED: bit i set when distances[i] is exact, not a lower bound */
 	double score;
 	double *distances; /* one per field */
 	int64 *ranks; /* RRF: 1-based rank in each field's list, 0 if absent */
@@ -82,6 +84,8 @@ typedef struct SearchRow
 #define ROW_PENDING 0 /* waiting for the filter */
 #define ROW_PASSED	1
 #define ROW_FAILED	2 /* filtered out, or NULL on a field */
+#define ROW_PRUNED                                                            \
+	3 /* scored on some fields only: it cannot reach the top k */
 
 /* A bounded heap of rows that keeps the best ones, the worst of them on top. */
 typedef struct RowHeap
@@ -111,6 +115,7 @@ void SearchCheckRows(SearchRequest *req, SearchRow **rows, int n);
 
 /* search_rows.c */
 SearchRow *SearchNewRow(SearchRequest *req, ItemPointer tid);
+double SearchFieldDistance(SearchRequest *req, int i, Datum value);
 bool SearchDistances(SearchRequest *req, const Datum *values,
 					 const bool *nulls, double *distances);
 double SearchFuse(SearchRequest *req, const double *distances);

@@ -23,29 +23,34 @@ SearchNewRow(SearchRequest *req, ItemPointer tid)
 	return row;
 }
 
+/* The distance of a row's value on field i to the field's query, as its SQL operator gives it. */
+double
+SearchFieldDistance(SearchRequest *req, int i, Datum value)
+{
+	SearchField *f = &req->fields[i];
+	MemoryContext old = MemoryContextSwitchTo(req->rowcxt);
+	double distance =
+		DatumGetFloat8(DirectFunctionCall2(f->distance, value, f->query));
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(req->rowcxt); /* a detoasted copy */
+	return distance;
+}
+
 /*
- * The distance of a row's values (one per field, in field order) to each field's query, by the
- * same functions as the SQL operators; false when a value is NULL (such rows are left out).
+ * The distance of a row's values (one per field, in field order) to each field's query; false
+ * when a value is NULL (such rows are left out).
  */
 bool
 SearchDistances(SearchRequest *req, const Datum *values, const bool *nulls,
 				double *distances)
 {
-	MemoryContext old = MemoryContextSwitchTo(req->rowcxt);
-	bool complete = true;
-
-	for (int i = 0; i < req->nfields && complete; i++)
-	{
-		SearchField *f = &req->fields[i];
-
-		complete = !nulls[i];
-		if (complete)
-			distances[i] = DatumGetFloat8(
-				DirectFunctionCall2(f->distance, values[i], f->query));
-	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(req->rowcxt); /* detoasted copies */
-	return complete;
+	for (int i = 0; i < req->nfields; i++)
+		if (nulls[i])
+			return false;
+	for (int i = 0; i < req->nfields; i++)
+		distances[i] = SearchFieldDistance(req, i, values[i]);
+	return true;
 }
 
 /* The fused score of a row (RRF scores come from ranks, once every list is known). */

@@ -11,6 +11,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
@@ -43,7 +45,7 @@ typedef struct Stream
 typedef struct SeenEntry
 {
 	ItemPointerData tid;
-	SearchRow *row; /* NULL when a field is NULL */
+	SearchRow *row; /* NULL when no version is visible, or a field is NULL */
 } SeenEntry;
 
 typedef struct StreamSearch
@@ -63,6 +65,7 @@ typedef struct StreamSearch
 	int npending;
 	int batch_size;
 	int64 depth_limit;
+	int64 scored; /* rows scored on every field */
 } StreamSearch;
 
 static void
@@ -90,25 +93,101 @@ close_streams(StreamSearch *ss)
 	}
 }
 
-/* A row a stream returned for the first time, scored; NULL when a field is NULL. */
-static SearchRow *
-new_row(StreamSearch *ss)
+/*
+ * A stream's distance is computed in float32 by the index: lowered by its rounding error, it
+ * is a lower bound of the exact distance.
+ */
+static double
+below(double distance)
+{
+	return distance - 1e-5 * (1.0 + fabs(distance));
+}
+
+/* Whether a row whose fused score is at most bound could still enter the top k. */
+static bool
+could_enter(StreamSearch *ss, double bound)
+{
+	RowHeap *top = ss->top;
+	double kth;
+
+	if (ss->req->method == SEARCH_RRF || top->n < top->capacity)
+		return true;
+	kth = top->rows[0]->score;
+	return isnan(kth) || !(bound < kth);
+}
+
+/* When a field's distance is computed: weighted fields stored in the tuple, then the others. */
+static int
+pass_of(SearchRequest *req, int i, Datum value)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	if (req->fields[i].fusion.weight == 0)
+		return 2;
+	return VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v) ? 1 : 0;
+}
+
+/*
+ * Computes the distances of the row (its heap tuple in ss->slot) not known yet: first on the
+ * weighted fields stored in the tuple, then on those stored compressed or out of line (each a
+ * detoast), checking after each that the fusion of the distances known and the lower bounds
+ * of the others can still reach the top k; if not, the row is left ROW_PRUNED. Fields of
+ * weight 0 come last. False when a field is NULL (such rows are left out).
+ */
+static bool
+score_row(StreamSearch *ss, SearchRow *row)
 {
 	SearchRequest *req = ss->req;
-	SearchRow *row;
 
 	for (int i = 0; i < req->nfields; i++)
+	{
 		ss->values[i] =
 			slot_getattr(ss->slot, req->fields[i].attnum, &ss->nulls[i]);
-	row = SearchNewRow(req, &ss->slot->tts_tid);
-	if (!SearchDistances(req, ss->values, ss->nulls, row->distances))
+		if (ss->nulls[i])
+			return false;
+	}
+	for (int pass = 0; pass < 3; pass++)
 	{
-		pfree(row);
-		return NULL;
+		for (int i = 0; i < req->nfields; i++)
+		{
+			if ((row->known & (1u << i)) ||
+				pass_of(req, i, ss->values[i]) != pass)
+				continue;
+			row->distances[i] = SearchFieldDistance(req, i, ss->values[i]);
+			row->known |= 1u << i;
+			if (pass == 1 && !could_enter(ss, SearchFuse(req, row->distances)))
+				goto pruned;
+		}
+		if (pass == 0 && !could_enter(ss, SearchFuse(req, row->distances)))
+			goto pruned;
 	}
 	row->score = SearchFuse(req, row->distances);
 	row->state = req->check_rows ? ROW_PENDING : ROW_PASSED;
-	return row;
+	ss->scored++;
+	return true;
+pruned:
+	row->state = ROW_PRUNED;
+	return true;
+}
+
+/*
+ * A row a stream returned for the first time (its tuple in ss->slot), scored as far as it
+ * could still matter; NULL when a field is NULL. No other stream has returned it yet, so on
+ * every other field it is no nearer than that stream's last row.
+ */
+static SearchRow *
+new_row(StreamSearch *ss, Stream *s, double distance)
+{
+	SearchRequest *req = ss->req;
+	SearchRow *row = SearchNewRow(req, &ss->slot->tts_tid);
+
+	memcpy(row->distances, ss->last, sizeof(double) * req->nfields);
+	row->distances[s->field] = below(distance);
+	if (score_row(ss, row))
+		return row;
+	pfree(row->distances);
+	pfree(row);
+	return NULL;
 }
 
 /* Checks the pending rows against the filter; those that pass join the top k. */
@@ -125,23 +204,10 @@ flush(StreamSearch *ss)
 	ss->npending = 0;
 }
 
-/* Takes a row the stream returned into the search. */
+/* Offers a row just scored to the top k, or to the filter first. */
 static void
-take(StreamSearch *ss)
+offer(StreamSearch *ss, SearchRow *row)
 {
-	bool found;
-	SeenEntry *entry =
-		hash_search(ss->seen, &ss->slot->tts_tid, HASH_ENTER, &found);
-	SearchRow *row;
-
-	if (!found)
-		entry->row = new_row(ss);
-	row = entry->row;
-	if (row == NULL)
-		return;
-	ss->batch[ss->nbatch++] = row;
-	if (found)
-		return;
 	if (row->state == ROW_PASSED && ss->req->method != SEARCH_RRF)
 		RowHeapPush(ss->top, row);
 	else if (row->state == ROW_PENDING &&
@@ -150,6 +216,51 @@ take(StreamSearch *ss)
 	/* a pending row the top k does not want now never will: left unchecked */
 	if (ss->npending == CHECK_BATCH)
 		flush(ss);
+}
+
+/*
+ * A pruned row that another stream returns now: its distance there may be below the bound it
+ * was pruned with (a late find), so it is scored further if it could enter now.
+ */
+static void
+revisit(StreamSearch *ss, Stream *s, SearchRow *row, double distance)
+{
+	if (!(row->known & (1u << s->field)))
+		row->distances[s->field] =
+			Min(row->distances[s->field], below(distance));
+	if (!could_enter(ss, SearchFuse(ss->req, row->distances)) ||
+		!index_fetch_heap(s->scan, ss->slot))
+		return;
+	score_row(ss, row);
+	if (row->state != ROW_PRUNED)
+		offer(ss, row);
+}
+
+/*
+ * Takes the row a stream just returned into the search. Rows are told apart by the index's
+ * TID, the root of the row's HOT chain, which every index holds; the heap tuple is read the
+ * first time only.
+ */
+static void
+take(StreamSearch *ss, Stream *s, double distance)
+{
+	bool found;
+	SeenEntry *entry =
+		hash_search(ss->seen, &s->scan->xs_heaptid, HASH_ENTER, &found);
+	SearchRow *row;
+
+	if (!found)
+		entry->row = index_fetch_heap(s->scan, ss->slot)
+						 ? new_row(ss, s, distance)
+						 : NULL;
+	row = entry->row;
+	if (row == NULL)
+		return;
+	ss->batch[ss->nbatch++] = row;
+	if (!found)
+		offer(ss, row);
+	else if (row->state == ROW_PRUNED)
+		revisit(ss, s, row, distance);
 }
 
 /* The fused bound with the given distance on one field and the last ones elsewhere. */
@@ -178,7 +289,7 @@ pull(StreamSearch *ss, Stream *s, int n)
 		double distance;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!index_getnext_slot(s->scan, ForwardScanDirection, ss->slot))
+		if (index_getnext_tid(s->scan, ForwardScanDirection) == NULL)
 		{
 			s->done = true;
 			break;
@@ -195,7 +306,7 @@ pull(StreamSearch *ss, Stream *s, int n)
 		/* a late find may be nearer than rows before it: the bound is the farthest */
 		ss->last[s->field] = Max(ss->last[s->field], distance);
 		got++;
-		take(ss);
+		take(ss, s, distance);
 	}
 	if (got > 0)
 		s->gain = (bound_with(ss, s->field, before) -
@@ -301,7 +412,9 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 		ss->depth_limit = Max(ss->depth_limit, 4 * (int64) req->rrf_depth);
 	ss->values = palloc(sizeof(Datum) * req->nfields);
 	ss->nulls = palloc(sizeof(bool) * req->nfields);
-	ss->last = palloc0(sizeof(double) * req->nfields);
+	ss->last = palloc(sizeof(double) * req->nfields);
+	for (int i = 0; i < req->nfields; i++)
+		ss->last[i] = mvvd_fusion_min_distance(req->fields[i].fusion.scale);
 	ss->batch = palloc(sizeof(SearchRow *) * CHECK_BATCH);
 	ss->pending = palloc(sizeof(SearchRow *) * CHECK_BATCH);
 	memset(&ctl, 0, sizeof(ctl));
@@ -340,8 +453,10 @@ SearchStreams(SearchRequest *req, RowHeap *top)
 		elog(DEBUG1, "mvvd_search: read %lld rows of column \"%s\"",
 			 (long long) ss.streams[i].pulled,
 			 req->fields[ss.streams[i].field].column);
-	elog(DEBUG1, "mvvd_search: %ld distinct rows, %s",
-		 hash_get_num_entries(ss.seen), exact ? "proven" : "not proven");
+	elog(DEBUG1,
+		 "mvvd_search: %ld distinct rows, %lld scored on every field, %s",
+		 hash_get_num_entries(ss.seen), (long long) ss.scored,
+		 exact ? "proven" : "not proven");
 	close_streams(&ss);
 	ExecDropSingleTupleTableSlot(ss.slot);
 	AtEOXact_GUC(true, nest);

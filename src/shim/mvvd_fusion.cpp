@@ -27,6 +27,10 @@ double mvvd_fuse(int method, const mvvd_fusion_field* fields, int n,
                             static_cast<std::size_t>(n), distances);
 }
 
+double mvvd_fusion_min_distance(int scale) noexcept {
+  return mvvd::fusion::min_distance(static_cast<mvvd::fusion::Scale>(scale));
+}
+
 double mvvd_field_score(int method, const mvvd_fusion_field* field, double distance) noexcept {
   return mvvd::fusion::field_score(static_cast<mvvd::fusion::Method>(method), *core(field),
                                    distance);

@@ -25,6 +25,8 @@ typedef struct mvvd_fusion_field {
 /* The fused score (bigger is better) of distances[0..n), one per field. */
 double mvvd_fuse(int method, const mvvd_fusion_field* fields, int n,
                  const double* distances) MVVD_NOEXCEPT;
+/* The smallest distance a field of this scale can have (0, or -infinity for inner products). */
+double mvvd_fusion_min_distance(int scale) MVVD_NOEXCEPT;
 /* The per-field score reported for a distance: the similarity, or the distance for raw. */
 double mvvd_field_score(int method, const mvvd_fusion_field* field, double distance) MVVD_NOEXCEPT;
 /* Reciprocal rank fusion: ranks[i] is the 1-based rank in field i's list, 0 when absent. */

@@ -55,6 +55,27 @@ TEST(Fusion, EveryMethodIsMonotone) {
   }
 }
 
+// A stream not read yet bounds its field by the metric's smallest distance: every scale's best
+// similarity, and for raw fusion a bound no real distance exceeds.
+TEST(Fusion, MinDistanceBoundsEveryScale) {
+  const Scale scales[] = {Scale::kL2,       Scale::kInnerProduct, Scale::kCosine,   Scale::kL1,
+                          Scale::kMaxSimIp, Scale::kMaxSimCosine, Scale::kChamferL2};
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 2.0);
+  for (Scale s : scales) {
+    Field f{s, 0.5, 3};
+    double floor = min_distance(s);
+    EXPECT_DOUBLE_EQ(similarity(f, floor), 1.0) << static_cast<int>(s);
+    bool signed_metric =
+        s == Scale::kInnerProduct || s == Scale::kMaxSimIp || s == Scale::kMaxSimCosine;
+    for (int trial = 0; trial < 100; ++trial) {
+      double d = signed_metric ? u(rng) - 1.0 : u(rng);
+      for (Method m : {Method::kWeighted, Method::kRaw, Method::kMin, Method::kMax})
+        EXPECT_GE(fuse(m, &f, 1, &floor), fuse(m, &f, 1, &d)) << static_cast<int>(s);
+    }
+  }
+}
+
 TEST(Fusion, ReciprocalRank) {
   std::vector<Field> f{{Scale::kL2, 1.0, 1}, {Scale::kL2, 2.0, 1}};
   std::int64_t both[] = {1, 3}, one[] = {0, 1}, none[] = {0, 0};
