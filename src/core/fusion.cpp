@@ -43,6 +43,17 @@ double min_distance(Scale scale) {
   }
 }
 
+double combined_score(Method method, double total_weight, double d) {
+  switch (method) {
+    case Method::kWeighted:
+      return (total_weight - d) / 2.0;
+    case Method::kRaw:
+      return -total_weight - d;
+    default:
+      return NAN;
+  }
+}
+
 double field_score(Method method, const Field& f, double distance) {
   return method == Method::kRaw ? distance : similarity(f, distance);
 }

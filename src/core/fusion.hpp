@@ -45,6 +45,13 @@ double min_distance(Scale scale);
 // bounds every row not seen yet (Fagin's threshold algorithm).
 double fuse(Method method, const Field* fields, std::size_t n, const double* distances);
 
+// A combined index orders rows by d = -sum_i <x_i / |x_i|, w_i q_i / |q_i|> over cosine fields
+// (each row's unit vectors end to end, against the query's scaled by the fields' weights). The
+// weighted and raw fusions of those fields are a decreasing line of d: weighted
+// sum_i w_i (1 + cos_i) / 2 = (W - d) / 2 and raw -sum_i w_i (1 - cos_i) = -W - d, with W the sum
+// of the weights. NaN for the other methods, which it cannot serve.
+double combined_score(Method method, double total_weight, double d);
+
 // The value reported per field: the similarity, or the distance itself for kRaw.
 double field_score(Method method, const Field& f, double distance);
 

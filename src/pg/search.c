@@ -1,8 +1,9 @@
 /*
  * mvvd_search(rel, fields, k, fusion, filter, rrf_depth): the top k rows of a table by several
  * vector and multivector fields fused into one score. The plan: when every weighted field has
- * an mvvd_hnsw index and enough rows pass the filter (see exact_plan), the indexes
- * stream candidates (search_streams.c); otherwise every passing row is scored (search_exact.c).
+ * an mvvd_hnsw index, or one combined index holds them all (search_combined.c), and enough rows
+ * pass the filter (see exact_plan), the indexes stream candidates (search_streams.c); otherwise
+ * every passing row is scored (search_exact.c).
  */
 #include "postgres.h"
 
@@ -15,6 +16,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -92,7 +94,8 @@ open_table(Oid relid)
 }
 
 /*
- * Whether to score every row: a weighted field has no index, or few rows pass the filter. The
+ * Whether to score every row: a weighted field has no index (and no combined index holds every
+ * weighted field), or few rows pass the filter. The
  * streams read about 1 / selectivity times deeper under a filter, so the number of passing rows
  * scored exactly is weighed against the selectivity: at most mvvd.search_exact_rows with no
  * filter, ten times as many when the filter keeps 10% of the table.
@@ -102,9 +105,8 @@ exact_plan(SearchRequest *req)
 {
 	double rows, table_rows, selectivity;
 
-	for (int i = 0; i < req->nfields; i++)
-		if (req->fields[i].fusion.weight > 0 &&
-			!OidIsValid(req->fields[i].index))
+	for (int i = 0; i < req->nfields && req->combined == NULL; i++)
+		if (req->fields[i].fusion.weight > 0 && req->fields[i].index == NULL)
 			return true;
 	if (mvvd_search_exact_rows == 0)
 		return false;
@@ -153,6 +155,8 @@ parse_arguments(FunctionCallInfo fcinfo, SearchRequest *req)
 		PG_ARGISNULL(4) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(4));
 	req->rrf_depth = int_argument(fcinfo, 5, "rrf_depth", SEARCH_MAX_K);
 	SearchResolveFields(req, argument(fcinfo, 1, "fields"));
+	req->namespace = get_func_namespace(fcinfo->flinfo->fn_oid);
+	SearchFindCombined(req);
 	req->fusion = palloc(sizeof(mvvd_fusion_field) * req->nfields);
 	for (int i = 0; i < req->nfields; i++)
 		req->fusion[i] = req->fields[i].fusion;
@@ -187,6 +191,7 @@ mvvd_search(PG_FUNCTION_ARGS)
 		exact_plan(&req) ? SearchExact(&req, &top) : SearchStreams(&req, &top);
 	emit(fcinfo, &req, &top, exact);
 	SPI_finish();
+	SearchCloseIndexes(&req);
 	table_close(req.rel, NoLock);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(callcxt);

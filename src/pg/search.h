@@ -6,6 +6,7 @@
  *   search_rows.c     scoring rows, and heaps of the best ones
  *   search_exact.c    scoring every row (a field without an index, or a selective filter)
  *   search_streams.c  the threshold algorithm over one index scan per field
+ *   search_combined.c an index on mvvd_unit_concat(...) that streams cosine fields fused
  */
 #ifndef MVVD_SEARCH_H
 #define MVVD_SEARCH_H
@@ -41,8 +42,8 @@ typedef struct SearchField
 	Datum query;		 /* detoasted, in the call's memory */
 	int metric;			 /* 0 l2, 1 inner product, 2 cosine, 3 l1 */
 	PGFunction distance; /* of (column value, query), as its SQL operator */
-	Oid index;	  /* an mvvd_hnsw index that orders by it, or InvalidOid */
-	int strategy; /* the index's ORDER BY strategy for this query */
+	Relation index;		 /* an mvvd_hnsw index that orders by it, or NULL */
+	int strategy;		 /* the index's ORDER BY strategy for this query */
 	mvvd_fusion_field fusion;
 } SearchField;
 
@@ -65,6 +66,13 @@ typedef struct SearchRequest
 		all_rows; /* ctid and every field's column of the rows that pass */
 	SPIPlanPtr which_pass; /* the ctids of an array that pass */
 	MemoryContext rowcxt;  /* reset after scoring each row */
+	Oid namespace;		   /* the extension's schema */
+	Relation *indexes;	   /* the table's usable mvvd_hnsw indexes, open */
+	int nindexes;
+	Relation combined; /* a combined index of the weighted fields, or NULL */
+	Datum
+		combined_query; /* its query: the fields' unit queries times their weights */
+	double total_weight; /* of the weighted fields */
 } SearchRequest;
 
 /* A row worth keeping: its place, its distance on every field, its fused score. */
@@ -103,7 +111,12 @@ void SearchInitGucs(void);
 
 /* search_fields.c */
 void SearchResolveFields(SearchRequest *req, Datum fields_array);
+void SearchCloseIndexes(SearchRequest *req);
 int SearchMethodOf(const char *name);
+
+/* search_combined.c */
+void SearchFindCombined(SearchRequest *req);
+double SearchCombinedScore(SearchRequest *req, double distance);
 
 /* search_sql.c */
 void SearchCheckFilterSyntax(const char *filter);

@@ -127,44 +127,63 @@ metric_of(const SearchField *f, const char *name)
 }
 
 /*
- * The usable mvvd_hnsw index on the field's column: a valid index on that column alone,
- * without a predicate, whose metric is the field's (any metric when metric < 0). Sets the
- * metric from the index when it was not given.
+ * Opens the table's valid mvvd_hnsw indexes without a predicate, the ones a search can use
+ * (kept open until SearchCloseIndexes; their locks last until the end of the transaction).
  */
-static Oid
-find_index(Relation rel, SearchField *f, int *metric)
+static void
+open_indexes(SearchRequest *req)
 {
 	Oid am = get_index_am_oid("mvvd_hnsw", true);
-	List *indexes = RelationGetIndexList(rel);
+	List *oids = RelationGetIndexList(req->rel);
 	ListCell *lc;
-	Oid found = InvalidOid;
 
-	foreach (lc, indexes)
+	req->indexes = palloc(sizeof(Relation) * Max(list_length(oids), 1));
+	req->nindexes = 0;
+	foreach (lc, oids)
 	{
 		Relation index = index_open(lfirst_oid(lc), AccessShareLock);
-		Form_pg_index form = index->rd_index;
-		bool usable =
-			index->rd_rel->relam == am && form->indisvalid &&
-			form->indnatts == 1 && form->indkey.values[0] == f->attnum &&
-			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL);
 
-		if (usable)
-		{
-			bool multivector;
-			int index_metric = HnswMetricOf(index, &multivector);
-
-			if (*metric < 0 || *metric == index_metric)
-			{
-				*metric = index_metric;
-				found = RelationGetRelid(index);
-			}
-		}
-		index_close(index, usable ? NoLock : AccessShareLock);
-		if (OidIsValid(found))
-			break;
+		if (index->rd_rel->relam == am && index->rd_index->indisvalid &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
+			req->indexes[req->nindexes++] = index;
+		else
+			index_close(index, AccessShareLock);
 	}
-	list_free(indexes);
-	return found;
+	list_free(oids);
+}
+
+void
+SearchCloseIndexes(SearchRequest *req)
+{
+	for (int i = 0; i < req->nindexes; i++)
+		index_close(req->indexes[i], NoLock);
+	req->nindexes = 0;
+}
+
+/*
+ * The index on the field's column alone whose metric is the field's (any metric when
+ * metric < 0), or NULL. Sets the metric from the index when it was not given.
+ */
+static Relation
+find_index(SearchRequest *req, SearchField *f, int *metric)
+{
+	for (int i = 0; i < req->nindexes; i++)
+	{
+		Relation index = req->indexes[i];
+		bool multivector;
+		int index_metric;
+
+		if (index->rd_index->indnatts != 1 ||
+			index->rd_index->indkey.values[0] != f->attnum)
+			continue;
+		index_metric = HnswMetricOf(index, &multivector);
+		if (*metric < 0 || *metric == index_metric)
+		{
+			*metric = index_metric;
+			return index;
+		}
+	}
+	return NULL;
 }
 
 /* The dimensions of the field's query, checked against the column's typmod. */
@@ -217,12 +236,12 @@ resolve_column(Relation rel, SearchField *f, Oid vector_type,
 
 /* The distance, scale and index of a field, from its kind and metric. */
 static void
-resolve_metric(Relation rel, SearchField *f, const char *metric_name)
+resolve_metric(SearchRequest *req, SearchField *f, const char *metric_name)
 {
 	int metric = metric_name ? metric_of(f, metric_name) : -1;
 	const FieldKind *kind;
 
-	f->index = find_index(rel, f, &metric);
+	f->index = find_index(req, f, &metric);
 	if (metric < 0)
 		ereport(
 			ERROR,
@@ -300,8 +319,7 @@ resolve_field(SearchRequest *req, SearchField *f, HeapTupleHeader t, int i,
 				   TupleDescAttr(desc, FIELD_VECTOR - 1)->atttypid,
 				   TupleDescAttr(desc, FIELD_MULTIVECTOR - 1)->atttypid);
 	check_dimensions(req->rel, f);
-	resolve_metric(req->rel, f,
-				   metric_null ? NULL : TextDatumGetCString(metric));
+	resolve_metric(req, f, metric_null ? NULL : TextDatumGetCString(metric));
 }
 
 void
@@ -332,6 +350,7 @@ SearchResolveFields(SearchRequest *req, Datum fields_array)
 							   SEARCH_MAX_FIELDS, n)));
 	req->nfields = n;
 	req->fields = palloc0(sizeof(SearchField) * n);
+	open_indexes(req);
 	for (int i = 0; i < n; i++)
 	{
 		if (nulls[i])

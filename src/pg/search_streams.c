@@ -30,13 +30,13 @@
 
 typedef struct Stream
 {
-	int field;
+	int field; /* -1: the combined index */
 	Relation index;
 	IndexScanDesc scan;
-	bool started; /* last is a distance the stream returned */
+	double *last; /* the bound on its field: the farthest distance returned */
+	bool started; /* *last is a distance the stream returned */
 	bool done;	  /* ended, or at the depth limit */
-	double last;
-	double gain; /* how much the last batch lowered the bound, per row */
+	double gain;  /* how much the last batch lowered the bound, per row */
 	int64 pulled;
 	SearchRow **list; /* RRF: the passing rows in stream order */
 	int nlist;
@@ -59,7 +59,8 @@ typedef struct StreamSearch
 	Datum *values;
 	bool *nulls;
 	double *last; /* per field: the last distance of its stream (the bound) */
-	SearchRow **batch; /* the rows of the last pull, in stream order */
+	double combined_last; /* the combined index's stream: its last distance */
+	SearchRow **batch;	  /* the rows of the last pull, in stream order */
 	int nbatch;
 	SearchRow **pending; /* rows waiting for the filter */
 	int npending;
@@ -68,18 +69,22 @@ typedef struct StreamSearch
 	int64 scored; /* rows scored on every field */
 } StreamSearch;
 
+/* Starts the scan of a field's index (field >= 0) or of the combined index (-1). */
 static void
 open_stream(StreamSearch *ss, Stream *s, int field)
 {
-	SearchField *f = &ss->req->fields[field];
+	SearchRequest *req = ss->req;
+	SearchField *f = field >= 0 ? &req->fields[field] : NULL;
 	ScanKeyData key;
 
 	s->field = field;
-	s->index = index_open(f->index, AccessShareLock);
-	s->scan =
-		index_beginscan(ss->req->rel, s->index, GetActiveSnapshot(), 0, 1);
-	ScanKeyEntryInitialize(&key, SK_ORDER_BY, 1, f->strategy, InvalidOid,
-						   InvalidOid, InvalidOid, f->query);
+	s->last = f ? &ss->last[field] : &ss->combined_last;
+	s->index = f ? f->index : req->combined;
+	s->scan = index_beginscan(req->rel, s->index, GetActiveSnapshot(), 0, 1);
+	/* strategy 1 of the combined index's vector_ip_ops: <#> */
+	ScanKeyEntryInitialize(&key, SK_ORDER_BY, 1, f ? f->strategy : 1,
+						   InvalidOid, InvalidOid, InvalidOid,
+						   f ? f->query : req->combined_query);
 	index_rescan(s->scan, NULL, 0, &key, 1);
 }
 
@@ -89,7 +94,6 @@ close_streams(StreamSearch *ss)
 	for (int i = 0; i < ss->nstreams; i++)
 	{
 		index_endscan(ss->streams[i].scan);
-		index_close(ss->streams[i].index, NoLock);
 	}
 }
 
@@ -101,6 +105,15 @@ static double
 below(double distance)
 {
 	return distance - 1e-5 * (1.0 + fabs(distance));
+}
+
+/* The best fused score a row no stream has returned yet could have. */
+static double
+unseen_bound(StreamSearch *ss)
+{
+	if (ss->req->combined)
+		return SearchCombinedScore(ss->req, below(ss->combined_last));
+	return SearchFuse(ss->req, ss->last);
 }
 
 /* Whether a row whose fused score is at most bound could still enter the top k. */
@@ -182,7 +195,8 @@ new_row(StreamSearch *ss, Stream *s, double distance)
 	SearchRow *row = SearchNewRow(req, &ss->slot->tts_tid);
 
 	memcpy(row->distances, ss->last, sizeof(double) * req->nfields);
-	row->distances[s->field] = below(distance);
+	if (s->field >= 0)
+		row->distances[s->field] = below(distance);
 	if (score_row(ss, row))
 		return row;
 	pfree(row->distances);
@@ -225,7 +239,7 @@ offer(StreamSearch *ss, SearchRow *row)
 static void
 revisit(StreamSearch *ss, Stream *s, SearchRow *row, double distance)
 {
-	if (!(row->known & (1u << s->field)))
+	if (s->field >= 0 && !(row->known & (1u << s->field)))
 		row->distances[s->field] =
 			Min(row->distances[s->field], below(distance));
 	if (!could_enter(ss, SearchFuse(ss->req, row->distances)) ||
@@ -263,16 +277,16 @@ take(StreamSearch *ss, Stream *s, double distance)
 		revisit(ss, s, row, distance);
 }
 
-/* The fused bound with the given distance on one field and the last ones elsewhere. */
+/* The bound on unseen rows if the stream's last distance were this one. */
 static double
-bound_with(StreamSearch *ss, int field, double distance)
+bound_with(StreamSearch *ss, Stream *s, double distance)
 {
-	double saved = ss->last[field];
+	double saved = *s->last;
 	double bound;
 
-	ss->last[field] = distance;
-	bound = SearchFuse(ss->req, ss->last);
-	ss->last[field] = saved;
+	*s->last = distance;
+	bound = unseen_bound(ss);
+	*s->last = saved;
 	return bound;
 }
 
@@ -299,19 +313,17 @@ pull(StreamSearch *ss, Stream *s, int n)
 			continue;
 		distance = DatumGetFloat8(s->scan->xs_orderbyvals[0]);
 		if (!s->started)
-			ss->last[s->field] = distance;
+			*s->last = distance;
 		if (got == 0)
-			before = ss->last[s->field];
+			before = *s->last;
 		s->started = true;
 		/* a late find may be nearer than rows before it: the bound is the farthest */
-		ss->last[s->field] = Max(ss->last[s->field], distance);
+		*s->last = Max(*s->last, distance);
 		got++;
 		take(ss, s, distance);
 	}
 	if (got > 0)
-		s->gain = (bound_with(ss, s->field, before) -
-				   SearchFuse(ss->req, ss->last)) /
-				  got;
+		s->gain = (bound_with(ss, s, before) - unseen_bound(ss)) / got;
 }
 
 /* Whether the k-th best score seen reaches the bound on every row not seen. */
@@ -322,7 +334,7 @@ proven(StreamSearch *ss)
 
 	if (top->n < top->capacity)
 		return false;
-	return top->rows[0]->score >= SearchFuse(ss->req, ss->last);
+	return top->rows[0]->score >= unseen_bound(ss);
 }
 
 /* The stream to read next: the one whose last batch lowered the bound most per row. */
@@ -424,10 +436,14 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 	ss->seen = hash_create("mvvd_search rows seen", 4096, &ctl,
 						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ss->slot = table_slot_create(req->rel, NULL);
+	ss->combined_last = -INFINITY;
 	ss->streams = palloc0(sizeof(Stream) * req->nfields);
-	for (int i = 0; i < req->nfields; i++)
-		if (req->fields[i].fusion.weight > 0)
-			open_stream(ss, &ss->streams[ss->nstreams++], i);
+	if (req->combined)
+		open_stream(ss, &ss->streams[ss->nstreams++], -1);
+	else
+		for (int i = 0; i < req->nfields; i++)
+			if (req->fields[i].fusion.weight > 0)
+				open_stream(ss, &ss->streams[ss->nstreams++], i);
 }
 
 bool
@@ -450,9 +466,9 @@ SearchStreams(SearchRequest *req, RowHeap *top)
 	exact =
 		req->method == SEARCH_RRF ? rank_lists(&ss) : threshold_algorithm(&ss);
 	for (int i = 0; i < ss.nstreams; i++)
-		elog(DEBUG1, "mvvd_search: read %lld rows of column \"%s\"",
+		elog(DEBUG1, "mvvd_search: read %lld rows of index \"%s\"",
 			 (long long) ss.streams[i].pulled,
-			 req->fields[ss.streams[i].field].column);
+			 RelationGetRelationName(ss.streams[i].index));
 	elog(DEBUG1,
 		 "mvvd_search: %ld distinct rows, %lld scored on every field, %s",
 		 hash_get_num_entries(ss.seen), (long long) ss.scored,

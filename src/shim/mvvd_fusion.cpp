@@ -31,6 +31,10 @@ double mvvd_fusion_min_distance(int scale) noexcept {
   return mvvd::fusion::min_distance(static_cast<mvvd::fusion::Scale>(scale));
 }
 
+double mvvd_fusion_combined_score(int method, double total_weight, double d) noexcept {
+  return mvvd::fusion::combined_score(static_cast<mvvd::fusion::Method>(method), total_weight, d);
+}
+
 double mvvd_field_score(int method, const mvvd_fusion_field* field, double distance) noexcept {
   return mvvd::fusion::field_score(static_cast<mvvd::fusion::Method>(method), *core(field),
                                    distance);

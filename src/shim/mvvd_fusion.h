@@ -27,6 +27,9 @@ double mvvd_fuse(int method, const mvvd_fusion_field* fields, int n,
                  const double* distances) MVVD_NOEXCEPT;
 /* The smallest distance a field of this scale can have (0, or -infinity for inner products). */
 double mvvd_fusion_min_distance(int scale) MVVD_NOEXCEPT;
+/* The weighted or raw fusion of cosine fields from a combined index's distance d, whose fields'
+ * weights sum to total_weight (see src/core/fusion.hpp). */
+double mvvd_fusion_combined_score(int method, double total_weight, double d) MVVD_NOEXCEPT;
 /* The per-field score reported for a distance: the similarity, or the distance for raw. */
 double mvvd_field_score(int method, const mvvd_fusion_field* field, double distance) MVVD_NOEXCEPT;
 /* Reciprocal rank fusion: ranks[i] is the 1-based rank in field i's list, 0 when absent. */

@@ -76,6 +76,29 @@ TEST(Fusion, MinDistanceBoundsEveryScale) {
   }
 }
 
+// A combined index's inner product over unit parts gives the same score as fusing the cosine
+// distances one field at a time.
+TEST(Fusion, CombinedScoreIsTheFusionOfCosines) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> cos(-1.0, 1.0), weight(0.0, 2.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<Field> f;
+    std::vector<double> distances;
+    double total = 0.0, d = 0.0;
+    for (int i = 0; i < 1 + trial % 5; ++i) {
+      double c = cos(rng), w = trial % 7 == 0 && i == 0 ? 0.0 : weight(rng);
+      f.push_back({Scale::kCosine, w, 1});
+      distances.push_back(1.0 - c);
+      total += w;
+      d -= w * c;
+    }
+    for (Method m : {Method::kWeighted, Method::kRaw})
+      EXPECT_NEAR(combined_score(m, total, d), fuse(m, f.data(), f.size(), distances.data()),
+                  1e-12);
+  }
+  EXPECT_TRUE(std::isnan(combined_score(Method::kMin, 1.0, 0.0)));
+}
+
 TEST(Fusion, ReciprocalRank) {
   std::vector<Field> f{{Scale::kL2, 1.0, 1}, {Scale::kL2, 2.0, 1}};
   std::int64_t both[] = {1, 3}, one[] = {0, 1}, none[] = {0, 0};
