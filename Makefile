@@ -19,7 +19,7 @@ GLUE_OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
 MODULE_big = $(EXTENSION)
 OBJS = $(GLUE_OBJS) $(SHIM_OBJS) $(CORE_OBJS)
 
-REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors multivector_type multivector_ops hnsw_index hnsw_edge hnsw_errors multivector_index hnsw_churn search search_recall
+REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors multivector_type multivector_ops hnsw_index hnsw_edge hnsw_errors multivector_index hnsw_churn search search_recall search_combined
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 # -Wextra's unused-parameter and sign-compare fire on PostgreSQL's own headers and idioms.

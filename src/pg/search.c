@@ -28,6 +28,7 @@ PG_FUNCTION_INFO_V1(mvvd_search);
 
 int mvvd_search_max_depth = 10000;
 int mvvd_search_exact_rows = 1000;
+bool mvvd_search_combined = true;
 
 void
 SearchInitGucs(void)
@@ -48,6 +49,12 @@ SearchInitGucs(void)
 		"weighted field has one.",
 		&mvvd_search_exact_rows, 1000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL,
 		NULL);
+	DefineCustomBoolVariable(
+		"mvvd.search_combined",
+		"mvvd_search reads a combined index (mvvd_hnsw on mvvd_unit_concat of "
+		"the weighted fields' columns) instead of one index per field.",
+		"Only for weighted or raw fusion of cosine fields.",
+		&mvvd_search_combined, true, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 /* A required argument. */

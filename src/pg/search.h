@@ -107,6 +107,7 @@ typedef struct RowHeap
 /* mvvd.search_* GUCs */
 extern int mvvd_search_max_depth;
 extern int mvvd_search_exact_rows;
+extern bool mvvd_search_combined;
 void SearchInitGucs(void);
 
 /* search_fields.c */

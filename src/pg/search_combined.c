@@ -172,7 +172,7 @@ SearchFindCombined(SearchRequest *req)
 	req->total_weight = 0;
 	for (int i = 0; i < req->nfields; i++)
 		req->total_weight += req->fields[i].fusion.weight;
-	if (!fields_fit(req))
+	if (!mvvd_search_combined || !fields_fit(req))
 		return;
 	for (int i = 0; i < req->nindexes; i++)
 	{
