@@ -8,15 +8,20 @@ For the same queries, in one run, single client, prepared statements with binary
   - mvvd_search (the threshold algorithm over both indexes);
   - the union of each field's top-L rows from its index, re-scored exactly in SQL (what Milvus
     and Qdrant do), for L = 100 and 1,000;
-  - the brute force ORDER BY 0.7 * (a <=> q1) + 0.3 * (b <=> q2) LIMIT 10 (on fewer queries).
+  - the brute force ORDER BY 0.7 * (a <=> q1) + 0.3 * (b <=> q2) LIMIT 10 (on fewer queries);
+  - then, with a combined index on mvvd_unit_concat(a, b) added, mvvd_search reading it alone
+    (at two beam widths: its graph links rows by both fields equally, the query weighs 0.7/0.3).
 Fused recall@10 is against a float64 brute force of the same score.
 
 Part 2, real fields that agree (when --mfeat points at the UCI Multiple Features data: six views
 of 2,000 handwritten digits, one vector column per view, each view standardised per feature and
 scaled to unit rows, cosine, equal weights): fused recall@10 against brute force, whether fusing
 the views finds more same-class neighbours than the best single view, and the latency of
-mvvd_search (all six views, and the two best alone) against one single-field query. Each digit in a sample is a query; it is left out of
-its own answer.
+mvvd_search (all six views through their own indexes, then through a combined index on
+mvvd_unit_concat of the six, and the two best views alone) against one single-field query, in
+interleaved rounds (each round times every method once; the figures are medians over rounds,
+so a noisy stretch of the machine hits every method alike). Each digit in a sample is a query;
+it is left out of its own answer.
 
 Normally run through bench/fusion_bench.sh (a throwaway cluster with benchmark settings; MVVD
 built and installed first):
@@ -115,14 +120,30 @@ def load_table(conn, table, columns, skip_load):
     log(f"  loaded {n} rows into {table} in {time.perf_counter() - started:.1f} s")
 
 
+def build_index(conn, index, ddl):
+    """Creates the index unless it exists; returns (build seconds or None, size in bytes)."""
+    seconds = None
+    if not conn.execute("SELECT to_regclass(%s)", (index,)).fetchone()[0]:
+        started = time.perf_counter()
+        conn.execute(ddl)
+        seconds = time.perf_counter() - started
+        log(f"  built {index} in {seconds:.1f} s")
+    return seconds, conn.execute("SELECT pg_relation_size(%s)", (index,)).fetchone()[0]
+
+
 def build_indexes(conn, table, names):
     for name in names:
-        index = f"{table}_{name}_idx"
-        if conn.execute("SELECT to_regclass(%s)", (index,)).fetchone()[0]:
-            continue
-        started = time.perf_counter()
-        conn.execute(f"CREATE INDEX {index} ON {table} USING mvvd_hnsw ({name} vector_cosine_ops)")
-        log(f"  built {index} in {time.perf_counter() - started:.1f} s")
+        build_index(conn, f"{table}_{name}_idx",
+                    f"CREATE INDEX {table}_{name}_idx ON {table} USING mvvd_hnsw "
+                    f"({name} vector_cosine_ops)")
+
+
+def build_combined(conn, table, names):
+    """The combined index of the columns: mvvd_hnsw on mvvd_unit_concat(...), vector_ip_ops."""
+    index = f"{table}_combined_idx"
+    seconds, size = build_index(conn, index, f"CREATE INDEX {index} ON {table} USING mvvd_hnsw "
+                                f"(mvvd_unit_concat({', '.join(names)}) vector_ip_ops)")
+    return {"build_s": seconds, "mb": size / 1e6}
 
 
 def run(conn, query, params, settings=None):
@@ -141,23 +162,61 @@ def run(conn, query, params, settings=None):
     return rows, latencies
 
 
-def measure(conn, label, query, params, truth=None, warmup=True, settings=None, drop=None):
-    """One timed pass (after a warm-up pass): recall (when truth is given), p50, p99, QPS."""
-    if warmup:
-        run(conn, query, params, settings)
-    rows, latencies = run(conn, query, params, settings)
+def summary(label, rows, latencies, truth, drop):
+    """Recall (when truth is given), p50, p99, QPS and the share of exact answers of one pass."""
     found = [[r[0] for r in rs if drop is None or r[0] != drop[i]] for i, rs in enumerate(rows)]
     p50, p99 = np.percentile(latencies, [50, 99]) * 1000.0
-    result = {"label": label, "queries": len(params), "p50_ms": float(p50), "p99_ms": float(p99),
-              "qps": len(params) / latencies.sum()}
+    result = {"label": label, "queries": len(rows), "p50_ms": float(p50), "p99_ms": float(p99),
+              "qps": len(rows) / latencies.sum()}
     if truth is not None:
         result["recall"] = recall_at_k([f[:truth.shape[1]] for f in found], truth)
     if rows and rows[0] and len(rows[0][0]) > 1:
         result["exact"] = sum(all(r[1] for r in rs) for rs in rows) / len(rows)
+    return result, found
+
+
+def log_result(result):
     log("  {label}: ".format(**result)
         + (f"recall {result['recall']:.4f}, " if "recall" in result else "")
-        + f"p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        + f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms")
+
+
+def measure(conn, label, query, params, truth=None, warmup=True, settings=None, drop=None):
+    """One timed pass (after a warm-up pass)."""
+    if warmup:
+        run(conn, query, params, settings)
+    rows, latencies = run(conn, query, params, settings)
+    result, found = summary(label, rows, latencies, truth, drop)
+    log_result(result)
     return result, found
+
+
+def interleaved(conn, methods, rounds):
+    """Times every method once per round, after one warm-up round. methods: {key: dict(label,
+    query, params, truth, settings, drop)}. Returns {key: result} whose p50 is the median over
+    rounds of each round's p50, and each round's p50s, for ratios taken within a round."""
+    per_round = {key: [] for key in methods}
+    results, found = {}, {}
+    for r in range(rounds + 1):
+        for key, m in methods.items():
+            rows, latencies = run(conn, m["query"], m["params"], m.get("settings"))
+            if r == 0:
+                continue
+            result, found[key] = summary(m["label"], rows, latencies, m.get("truth"),
+                                         m.get("drop"))
+            per_round[key].append(result["p50_ms"])
+            results.setdefault(key, result)
+    for key, result in results.items():
+        result["p50_ms"] = float(np.median(per_round[key]))
+        result["round_p50s"] = per_round[key]
+        log_result(result)
+    return results, found
+
+
+def median_ratio(results, key, base):
+    """The median over rounds of results[key]'s p50 / results[base]'s p50 in the same round."""
+    return float(np.median(np.array(results[key]["round_p50s"])
+                           / np.array(results[base]["round_p50s"])))
 
 
 def search_sql(fields, k):
@@ -202,6 +261,12 @@ def two_fields(conn, args):
             conn, f"brute force, {workers} parallel workers", brute, few, truth[:len(few)],
             warmup=False, settings={"max_parallel_workers_per_gather": workers,
                                     "enable_indexscan": "off"})
+    results["combined_index"] = build_combined(conn, "items", ("a", "b"))
+    for ef in (40, 160):
+        results[f"combined_{ef}"], _ = measure(
+            conn, f"mvvd_search, combined index, ef_search {ef}",
+            search_sql([("a", wa), ("b", wb)], args.k).format(table="items"), pairs, truth,
+            settings={"mvvd.hnsw_ef_search": ef})
     return results
 
 
@@ -240,29 +305,38 @@ def mfeat(conn, args):
     query = search_sql(fields, k + 1).format(table="mfeat")
     drop = (sample + 1).tolist()
     results = {"class_precision": precision}
-    results["mvvd_search"], found = measure(conn, "mvvd_search (default plan)", query, params,
-                                            truth, drop=drop)
-    precision["fused (mvvd_search)"] = class_precision(
-        [np.array(f[:k]) - 1 for f in found])
-    results["mvvd_search_index"], _ = measure(
-        conn, "mvvd_search (index plan)", query, params, truth, drop=drop,
-        settings={"mvvd.search_exact_rows": 0})
+    results["combined_index"] = build_combined(conn, "mfeat", MFEAT_VIEWS)
     best = max(MFEAT_VIEWS, key=lambda v: precision[v])
     results["best_view"] = best
     # the two best views alone: the cost of fusing grows with the number of fields
     pair = sorted(MFEAT_VIEWS, key=lambda v: -precision[v])[:2]
     pair_truth = fused_top_k([views[v] for v in pair], [0.5, 0.5],
                              [views[v][sample] for v in pair], k, exclude=sample)
-    results["mvvd_search_two"], _ = measure(
-        conn, f"mvvd_search, two views ({' + '.join(pair)})",
-        search_sql([(v, 0.5) for v in pair], k + 1).format(table="mfeat"),
-        [tuple(views[v][s].astype(np.float32) for v in pair) for s in sample], pair_truth,
-        drop=drop)
-    results["single"], _ = measure(
-        conn, f"single-field HNSW query ({best})",
-        f"SELECT id FROM mfeat ORDER BY {best} <=> %b LIMIT {k + 1}",
-        [(views[best][s].astype(np.float32),) for s in sample],
-        settings={"enable_seqscan": "off"})
+    per_field = {"mvvd.search_combined": "off"}
+    methods = {
+        "single": dict(label=f"single-field HNSW query ({best})",
+                       query=f"SELECT id FROM mfeat ORDER BY {best} <=> %b LIMIT {k + 1}",
+                       params=[(views[best][s].astype(np.float32),) for s in sample],
+                       settings={"enable_seqscan": "off"}),
+        "mvvd_search": dict(label="mvvd_search, per-field indexes (default plan)", query=query,
+                            params=params, truth=truth, drop=drop, settings=per_field),
+        "mvvd_search_index": dict(label="mvvd_search, per-field indexes (index plan)",
+                                  query=query, params=params, truth=truth, drop=drop,
+                                  settings={**per_field, "mvvd.search_exact_rows": 0}),
+        "mvvd_search_combined": dict(label="mvvd_search, combined index", query=query,
+                                     params=params, truth=truth, drop=drop),
+        "mvvd_search_two": dict(
+            label=f"mvvd_search, two views ({' + '.join(pair)})",
+            query=search_sql([(v, 0.5) for v in pair], k + 1).format(table="mfeat"),
+            params=[tuple(views[v][s].astype(np.float32) for v in pair) for s in sample],
+            truth=pair_truth, drop=drop),
+    }
+    timed, found = interleaved(conn, methods, ARGS.rounds)
+    results.update(timed)
+    precision["fused (mvvd_search)"] = class_precision(
+        [np.array(f[:k]) - 1 for f in found["mvvd_search"]])
+    results["ratios"] = {key: median_ratio(timed, key, "single") for key in methods
+                         if key != "single"}
     return results
 
 
@@ -280,7 +354,8 @@ def report(two, mf):
         lines += ["", "Two unrelated fields (weights {w}), recall@10 vs brute force".format(
             w="/".join(str(x) for x in ARGS.weights)),
             "| method | recall@10 | p50 ms | p99 ms | exact |", "|---|---|---|---|---|"]
-        for key in ("single", "mvvd_search", "union_100", "union_1000", "brute_0", "brute_2"):
+        for key in ("single", "mvvd_search", "union_100", "union_1000", "brute_0", "brute_2",
+                    "combined_40", "combined_160"):
             r = two[key]
             lines.append(f"| {r['label']} | {r.get('recall', float('nan')):.4f} | "
                          f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
@@ -289,20 +364,25 @@ def report(two, mf):
         lines += ["", f"mvvd_search p50: {ratio(two['union_1000']['p50_ms'], m):.1f}x faster than "
                   f"the union of top 1000, {ratio(two['brute_0']['p50_ms'], m):.1f}x faster than "
                   f"brute force ({ratio(two['brute_2']['p50_ms'], m):.1f}x with 2 workers), "
-                  f"{ratio(m, two['single']['p50_ms']):.1f}x one single-field query"]
+                  f"{ratio(m, two['single']['p50_ms']):.1f}x one single-field query",
+                  "combined index: {mb:.1f} MB".format(**two["combined_index"])
+                  + (" built in {build_s:.1f} s".format(**two["combined_index"])
+                     if two["combined_index"]["build_s"] else "")]
     if mf:
         lines += ["", "mfeat: six views, equal weights, cosine on standardised features",
-                  "| method | recall@10 | p50 ms | p99 ms |", "|---|---|---|---|"]
-        for key in ("single", "mvvd_search", "mvvd_search_index", "mvvd_search_two"):
+                  "| method | recall@10 | p50 ms | p99 ms | p50 / single-field p50 |",
+                  "|---|---|---|---|---|"]
+        for key in ("single", "mvvd_search", "mvvd_search_index", "mvvd_search_combined",
+                    "mvvd_search_two"):
             r = mf[key]
             rec = f"{r['recall']:.4f}" if "recall" in r else ""
-            lines.append(f"| {r['label']} | {rec} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
+            times = f"{mf['ratios'][key]:.2f}x" if key in mf["ratios"] else ""
+            lines.append(f"| {r['label']} | {rec} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+                         f"{times} |")
         lines += ["", "same-class precision@10 (leave one out):"]
         lines += [f"  {name}: {p:.3f}" for name, p in mf["class_precision"].items()]
-        lines += ["", f"mvvd_search p50 / single-field p50: default plan "
-                  f"{ratio(mf['mvvd_search']['p50_ms'], mf['single']['p50_ms']):.1f}x, index plan "
-                  f"{ratio(mf['mvvd_search_index']['p50_ms'], mf['single']['p50_ms']):.1f}x; "
-                  f"two views {ratio(mf['mvvd_search_two']['p50_ms'], mf['single']['p50_ms']):.1f}x"]
+        lines += ["", f"p50s are medians over {ARGS.rounds} interleaved rounds; each ratio is the "
+                  "median of the ratios within a round"]
     return "\n".join(lines)
 
 
@@ -315,6 +395,7 @@ def parse_args(argv):
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--weights", type=lambda s: [float(x) for x in s.split(",")], default=[0.7, 0.3])
     p.add_argument("--brute-queries", type=int, default=20)
+    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (mfeat)")
     p.add_argument("--mfeat", default=DEFAULT_MFEAT, help="mfeat directory, or 'none'")
     p.add_argument("--skip-load", action="store_true", help="reuse tables of the right size")
     p.add_argument("--json", help="also write the figures to this file")
