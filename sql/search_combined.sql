@@ -2,6 +2,9 @@
 -- of one index per field (weighted and raw fusion of cosine fields); everywhere else the
 -- per-field indexes still serve. Also the per-field plan on a column stored out of line (TOAST),
 -- whose detoasting mvvd_search skips for rows that cannot reach the top k.
+-- Its objects live in a schema of their own (search_recall's have the same names).
+CREATE SCHEMA combined;
+SET search_path = combined, public;
 
 -- mvvd_unit_concat: the unit vectors of its arguments, end to end
 SELECT mvvd_unit_concat('[3,4]', '[0,0,2]') AS two_parts,
@@ -62,7 +65,7 @@ RETURNS TABLE (row_id tid, exact boolean) LANGUAGE sql AS $$
 		mvvd_field('image', qi, w[3], 'cosine'), mvvd_field('title', qt, w[1], 'cosine'),
 		mvvd_field('body', qb, w[2], 'cosine')], k => 10, fusion => fusion, filter => flt) $$;
 -- mean recall@10 ('ok' at 0.95 or more, else what it measured), full answers, exact answers
-CREATE FUNCTION recall(w float8[], fusion text, flt text DEFAULT NULL)
+CREATE FUNCTION recall_of(w float8[], fusion text, flt text DEFAULT NULL)
 RETURNS TABLE (fusion text, recall text, full_answers bigint, exact_answers bigint)
 LANGUAGE sql AS $$
 	SELECT fusion, CASE WHEN avg(hits) / 10 >= 0.95 THEN 'ok' ELSE 'only ' || round(avg(hits) / 10, 3) END,
@@ -99,8 +102,8 @@ CREATE INDEX docs_title ON docs USING mvvd_hnsw (title vector_cosine_ops);
 CREATE INDEX docs_body ON docs USING mvvd_hnsw (body vector_cosine_ops);
 CREATE INDEX docs_image ON docs USING mvvd_hnsw (image vector_cosine_ops);
 SET mvvd.search_exact_rows = 0;
-SELECT * FROM recall('{0.5,0.3,0.2}', 'weighted');
-SELECT * FROM recall('{0.5,0.3,0.2}', 'min');
+SELECT * FROM recall_of('{0.5,0.3,0.2}', 'weighted');
+SELECT * FROM recall_of('{0.5,0.3,0.2}', 'min');
 
 -- The combined index, built on existing rows; the weighted and raw fusions of the three
 -- fields read it alone, at any weights, under a filter too. Its graph links rows by all three
@@ -110,11 +113,11 @@ SELECT * FROM recall('{0.5,0.3,0.2}', 'min');
 CREATE INDEX docs_combined ON docs USING mvvd_hnsw
 	(mvvd_unit_concat(title, body, image) vector_ip_ops);
 SET mvvd.hnsw_ef_search = 150;
-SELECT * FROM recall('{0.5,0.3,0.2}', 'weighted');
-SELECT * FROM recall('{0.1,0.1,0.8}', 'weighted');
-SELECT * FROM recall('{1,2,3}', 'weighted');
-SELECT * FROM recall('{2,3,1}', 'raw');
-SELECT * FROM recall('{0.5,0.3,0.2}', 'weighted', 'tag = 4');
+SELECT * FROM recall_of('{0.5,0.3,0.2}', 'weighted');
+SELECT * FROM recall_of('{0.1,0.1,0.8}', 'weighted');
+SELECT * FROM recall_of('{1,2,3}', 'weighted');
+SELECT * FROM recall_of('{2,3,1}', 'raw');
+SELECT * FROM recall_of('{0.5,0.3,0.2}', 'weighted', 'tag = 4');
 SELECT * FROM reads('{0.5,0.3,0.2}', 'weighted');
 RESET mvvd.hnsw_ef_search;
 
@@ -144,9 +147,18 @@ SELECT * FROM others();
 SELECT combined AS combined_for_others FROM reads_of('SELECT others()');
 RESET mvvd.search_exact_rows;
 
--- The combined index alone (no per-field index) is enough for the index plan.
+-- The combined index alone (no per-field index) is enough for the index plan, and gives its
+-- columns their metric (cosine).
 DROP INDEX docs_title, docs_body, docs_image;
 SET mvvd.search_exact_rows = 0;
-SELECT * FROM recall('{0.5,0.3,0.2}', 'weighted');
+SELECT * FROM recall_of('{0.5,0.3,0.2}', 'weighted');
 SELECT * FROM reads('{0.5,0.3,0.2}', 'weighted');
+SELECT * FROM reads_of($$SELECT * FROM mvvd_search('docs', ARRAY[mvvd_field('title', (SELECT qt FROM queries WHERE q = 1), 0.5),
+	mvvd_field('body', (SELECT qb FROM queries WHERE q = 1), 0.3), mvvd_field('image', (SELECT qi FROM queries WHERE q = 1), 0.2)])$$);
+SELECT (SELECT array_agg(row_id) FROM mvvd_search('docs', ARRAY[mvvd_field('title', qt, 0.5),
+		mvvd_field('body', qb, 0.3), mvvd_field('image', qi, 0.2)]))
+	= (SELECT array_agg(row_id) FROM found(qt, qb, qi, '{0.5,0.3,0.2}', 'weighted', NULL)) AS metric_from_combined
+FROM queries WHERE q <= 3;
+ALTER TABLE docs ADD COLUMN extra vector(3);
+SELECT concat_error_of($$SELECT * FROM mvvd_search('docs', ARRAY[mvvd_field('extra', '[1,2,3]'::vector, 1)])$$) AS not_a_part;
 RESET mvvd.search_exact_rows;

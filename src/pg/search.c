@@ -161,8 +161,8 @@ parse_arguments(FunctionCallInfo fcinfo, SearchRequest *req)
 	req->filter =
 		PG_ARGISNULL(4) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(4));
 	req->rrf_depth = int_argument(fcinfo, 5, "rrf_depth", SEARCH_MAX_K);
-	SearchResolveFields(req, argument(fcinfo, 1, "fields"));
 	req->namespace = get_func_namespace(fcinfo->flinfo->fn_oid);
+	SearchResolveFields(req, argument(fcinfo, 1, "fields"));
 	SearchFindCombined(req);
 	req->fusion = palloc(sizeof(mvvd_fusion_field) * req->nfields);
 	for (int i = 0; i < req->nfields; i++)

@@ -117,6 +117,7 @@ int SearchMethodOf(const char *name);
 
 /* search_combined.c */
 void SearchFindCombined(SearchRequest *req);
+bool SearchInCombined(SearchRequest *req, AttrNumber attnum);
 double SearchCombinedScore(SearchRequest *req, double distance);
 
 /* search_sql.c */

@@ -47,9 +47,18 @@ is_unit_concat(SearchRequest *req, Node *expr)
 		   get_func_namespace(fn) == req->namespace;
 }
 
+/* Whether an mvvd_hnsw index orders vectors by inner product. */
+static bool
+ip_index(Relation index)
+{
+	bool multivector;
+
+	return HnswMetricOf(index, &multivector) == METRIC_IP && !multivector;
+}
+
 /*
- * The parts of an index on mvvd_unit_concat(VARIADIC ARRAY[columns]) whose columns all have
- * fixed dimensions (so every row's parts line up); 0 when the index is not one.
+ * The parts of an inner-product index on mvvd_unit_concat(VARIADIC ARRAY[columns]) whose
+ * columns all have fixed dimensions (so every row's parts line up); 0 when it is not one.
  */
 static int
 combined_parts(SearchRequest *req, Relation index, Part *parts, int capacity)
@@ -62,7 +71,7 @@ combined_parts(SearchRequest *req, Relation index, Part *parts, int capacity)
 	int n = 0, offset = 0;
 
 	if (index->rd_index->indnatts != 1 ||
-		index->rd_index->indkey.values[0] != 0)
+		index->rd_index->indkey.values[0] != 0 || !ip_index(index))
 		return 0;
 	exprs = RelationGetIndexExpressions(index);
 	if (list_length(exprs) != 1 || !is_unit_concat(req, linitial(exprs)))
@@ -94,15 +103,6 @@ combined_parts(SearchRequest *req, Relation index, Part *parts, int capacity)
 		n++;
 	}
 	return n;
-}
-
-/* Whether an mvvd_hnsw index orders vectors by inner product. */
-static bool
-ip_index(Relation index)
-{
-	bool multivector;
-
-	return HnswMetricOf(index, &multivector) == METRIC_IP && !multivector;
 }
 
 /* Whether every weighted field is a cosine vector field with a nonzero query. */
@@ -164,6 +164,23 @@ combined_query(SearchRequest *req, const Part *parts, int nparts)
 	return query;
 }
 
+/* Whether a column is a part of a combined index of the table. */
+bool
+SearchInCombined(SearchRequest *req, AttrNumber attnum)
+{
+	for (int i = 0; i < req->nindexes; i++)
+	{
+		Part parts[SEARCH_MAX_FIELDS];
+		int nparts =
+			combined_parts(req, req->indexes[i], parts, lengthof(parts));
+
+		for (int p = 0; p < nparts; p++)
+			if (parts[p].attnum == attnum)
+				return true;
+	}
+	return false;
+}
+
 /* Sets req->combined (and its query) when an index on mvvd_unit_concat can serve the call. */
 void
 SearchFindCombined(SearchRequest *req)
@@ -178,9 +195,7 @@ SearchFindCombined(SearchRequest *req)
 	{
 		Relation index = req->indexes[i];
 		Part parts[SEARCH_MAX_FIELDS];
-		int nparts = ip_index(index)
-						 ? combined_parts(req, index, parts, lengthof(parts))
-						 : 0;
+		int nparts = combined_parts(req, index, parts, lengthof(parts));
 		Vector *query = nparts > 0 ? combined_query(req, parts, nparts) : NULL;
 
 		if (query != NULL)

@@ -242,13 +242,16 @@ resolve_metric(SearchRequest *req, SearchField *f, const char *metric_name)
 	const FieldKind *kind;
 
 	f->index = find_index(req, f, &metric);
+	/* a column of a combined index is compared by cosine there */
+	if (metric < 0 && !f->column_multivector &&
+		SearchInCombined(req, f->attnum))
+		metric = 2;
 	if (metric < 0)
-		ereport(
-			ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("no metric for column \"%s\"", f->column),
-			 errdetail("The column has no mvvd_hnsw index to take it from."),
-			 errhint("Pass metric => 'l2', 'ip', 'cosine' or 'l1'.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no metric for column \"%s\"", f->column),
+				 errdetail("No mvvd_hnsw index on the column gives one."),
+				 errhint("Pass metric => 'l2', 'ip', 'cosine' or 'l1'.")));
 	if (f->column_multivector && metric == 3)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("no l1 distance for multivector column \"%s\"",
