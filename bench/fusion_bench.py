@@ -382,7 +382,8 @@ def report(two, mf):
         lines += ["", "same-class precision@10 (leave one out):"]
         lines += [f"  {name}: {p:.3f}" for name, p in mf["class_precision"].items()]
         lines += ["", f"p50s are medians over {ARGS.rounds} interleaved rounds; each ratio is the "
-                  "median of the ratios within a round"]
+                  "median of the ratios within a round; combined index: "
+                  "{mb:.1f} MB".format(**mf["combined_index"])]
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 /*
- * The index plan of mvvd_search: one mvvd_hnsw index scan per weighted field streams rows
- * nearest first. Every row a stream returns is scored exactly on every field from its heap
- * tuple. For weighted, raw, min and max fusion the streams are read by the threshold algorithm:
+ * The index plan of mvvd_search: one mvvd_hnsw index scan per weighted field (or one scan of a
+ * combined index, see search_combined.c) streams rows nearest first. Every row a stream returns
+ * is scored exactly from its heap tuple, field by field, as long as it could still reach the
+ * top k. For weighted, raw, min and max fusion the streams are read by the threshold algorithm:
  * a row no stream has returned yet is at least as far as each stream's last row on that field,
  * so its fused score is at most the fusion of those last distances. Once the k-th best score
  * seen reaches that bound the answer is proven (exact with respect to the streams), and the
@@ -66,7 +67,7 @@ typedef struct StreamSearch
 	int npending;
 	int batch_size;
 	int64 depth_limit;
-	int64 scored; /* rows scored on every field */
+	int64 in_reach; /* rows scored in full: they could reach the top k */
 } StreamSearch;
 
 /* Starts the scan of a field's index (field >= 0) or of the combined index (-1). */
@@ -92,9 +93,7 @@ static void
 close_streams(StreamSearch *ss)
 {
 	for (int i = 0; i < ss->nstreams; i++)
-	{
 		index_endscan(ss->streams[i].scan);
-	}
 }
 
 /*
@@ -176,7 +175,7 @@ score_row(StreamSearch *ss, SearchRow *row)
 	}
 	row->score = SearchFuse(req, row->distances);
 	row->state = req->check_rows ? ROW_PENDING : ROW_PASSED;
-	ss->scored++;
+	ss->in_reach++;
 	return true;
 pruned:
 	row->state = ROW_PRUNED;
@@ -470,8 +469,8 @@ SearchStreams(SearchRequest *req, RowHeap *top)
 			 (long long) ss.streams[i].pulled,
 			 RelationGetRelationName(ss.streams[i].index));
 	elog(DEBUG1,
-		 "mvvd_search: %ld distinct rows, %lld scored on every field, %s",
-		 hash_get_num_entries(ss.seen), (long long) ss.scored,
+		 "mvvd_search: %ld distinct rows, %lld in reach of the top k, %s",
+		 hash_get_num_entries(ss.seen), (long long) ss.in_reach,
 		 exact ? "proven" : "not proven");
 	close_streams(&ss);
 	ExecDropSingleTupleTableSlot(ss.slot);
