@@ -7,7 +7,7 @@
 #include "postgres.h"
 
 #include "utils/array.h"
-#include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "vector.h"
 #include "../shim/mvvd_vector.h"
@@ -18,9 +18,7 @@ Datum
 mvvd_unit_concat(PG_FUNCTION_ARGS)
 {
 	ArrayType *array = PG_GETARG_ARRAYTYPE_P(0);
-	int16 typlen;
-	bool typbyval;
-	char typalign;
+	TypeCacheEntry *type = lookup_type_cache(ARR_ELEMTYPE(array), 0);
 	Datum *elems;
 	bool *nulls;
 	int n;
@@ -32,9 +30,8 @@ mvvd_unit_concat(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("mvvd_unit_concat takes a one-dimensional array")));
-	get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
-	deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
-					  &elems, &nulls, &n);
+	deconstruct_array(array, type->type_id, type->typlen, type->typbyval,
+					  type->typalign, &elems, &nulls, &n);
 	for (int i = 0; i < n; i++)
 	{
 		/* a row without one of its parts has no place in the combined order */
