@@ -28,6 +28,12 @@
 #define SEARCH_MIN		3
 #define SEARCH_MAX		4
 
+/* Metrics, as HnswMetricOf gives them */
+#define SEARCH_METRIC_L2	 0
+#define SEARCH_METRIC_IP	 1
+#define SEARCH_METRIC_COSINE 2
+#define SEARCH_METRIC_L1	 3
+
 #define SEARCH_MAX_K	  10000
 #define SEARCH_MAX_FIELDS 32
 #define SEARCH_RRF_C	  60.0
@@ -40,7 +46,7 @@ typedef struct SearchField
 	bool column_multivector;
 	bool query_multivector;
 	Datum query;		 /* detoasted, in the call's memory */
-	int metric;			 /* 0 l2, 1 inner product, 2 cosine, 3 l1 */
+	int metric;			 /* SEARCH_METRIC_* */
 	PGFunction distance; /* of (column value, query), as its SQL operator */
 	Relation index;		 /* an mvvd_hnsw index that orders by it, or NULL */
 	int strategy;		 /* the index's ORDER BY strategy for this query */

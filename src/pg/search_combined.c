@@ -21,9 +21,6 @@
 #include "search.h"
 #include "vector.h"
 
-#define METRIC_IP	  1
-#define METRIC_COSINE 2
-
 /* A column of a combined index: where its unit vector sits in the concatenation. */
 typedef struct Part
 {
@@ -53,7 +50,8 @@ ip_index(Relation index)
 {
 	bool multivector;
 
-	return HnswMetricOf(index, &multivector) == METRIC_IP && !multivector;
+	return HnswMetricOf(index, &multivector) == SEARCH_METRIC_IP &&
+		   !multivector;
 }
 
 /*
@@ -118,7 +116,7 @@ fields_fit(SearchRequest *req)
 		if (f->fusion.weight == 0)
 			continue;
 		if (f->column_multivector || f->query_multivector ||
-			f->metric != METRIC_COSINE)
+			f->metric != SEARCH_METRIC_COSINE)
 			return false;
 	}
 	return true;

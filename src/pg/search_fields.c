@@ -245,14 +245,14 @@ resolve_metric(SearchRequest *req, SearchField *f, const char *metric_name)
 	/* a column of a combined index is compared by cosine there */
 	if (metric < 0 && !f->column_multivector &&
 		SearchInCombined(req, f->attnum))
-		metric = 2;
+		metric = SEARCH_METRIC_COSINE;
 	if (metric < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no metric for column \"%s\"", f->column),
 				 errdetail("No mvvd_hnsw index on the column gives one."),
 				 errhint("Pass metric => 'l2', 'ip', 'cosine' or 'l1'.")));
-	if (f->column_multivector && metric == 3)
+	if (f->column_multivector && metric == SEARCH_METRIC_L1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("no l1 distance for multivector column \"%s\"",
 							   f->column),
