@@ -29,7 +29,7 @@ FROM generate_series(1, 50000) i;
 CREATE TABLE queries AS
 SELECT q, near(q * 3, 40000 + q) AS qa, near(q * 5 + 1, 41000 + q) AS qb,
 	(SELECT multivector_agg(near(q * 7 + k, 42000 + q * 3 + k)) FROM generate_series(0, 1) k) AS qm
-FROM generate_series(1, 30) q;
+FROM generate_series(1, 60) q;
 ANALYZE items;
 
 -- The exact top k by the documented formulas, in SQL (weights 0.5, 0.3, 0.2; L2, cosine,
