@@ -102,10 +102,10 @@ open_table(Oid relid)
 
 /*
  * Whether to score every row: a weighted field has no index (and no combined index holds every
- * weighted field), or few rows pass the filter. The
- * streams read about 1 / selectivity times deeper under a filter, so the number of passing rows
- * scored exactly is weighed against the selectivity: at most mvvd.search_exact_rows with no
- * filter, ten times as many when the filter keeps 10% of the table.
+ * weighted field), or few rows pass the filter. The streams read about 1 / selectivity times
+ * deeper under a filter, so the number of passing rows scored exactly is weighed against the
+ * selectivity: at most mvvd.search_exact_rows with no filter, ten times as many when the filter
+ * keeps 10% of the table.
  */
 static bool
 exact_plan(SearchRequest *req)

@@ -76,20 +76,18 @@ typedef struct SearchRequest
 	Relation *indexes;	   /* the table's usable mvvd_hnsw indexes, open */
 	int nindexes;
 	Relation combined; /* a combined index of the weighted fields, or NULL */
-	Datum
-		combined_query; /* its query: the fields' unit queries times their weights */
-	double total_weight; /* of the weighted fields */
+	Datum combined_query; /* the fields' unit queries times their weights */
+	double total_weight;  /* of the weighted fields */
 } SearchRequest;
 
 /* A row worth keeping: its place, its distance on every field, its fused score. */
 typedef struct SearchRow
 {
 	ItemPointerData tid;
-	uint8 state; /* ROW_* */
-	bool fused;	 /* RRF: scored and offered to the top k */
-	int16 refs;	 /* heaps holding it (exact search) */
-	uint32
-		known; /* ROW_PRUNED: bit i set when distances[i] is exact, not a lower bound */
+	uint8 state;  /* ROW_* */
+	bool fused;	  /* RRF: scored and offered to the top k */
+	int16 refs;	  /* heaps holding it (exact search) */
+	uint32 known; /* bit i: distances[i] is exact, not a lower bound */
 	double score;
 	double *distances; /* one per field */
 	int64 *ranks; /* RRF: 1-based rank in each field's list, 0 if absent */
@@ -98,8 +96,7 @@ typedef struct SearchRow
 #define ROW_PENDING 0 /* waiting for the filter */
 #define ROW_PASSED	1
 #define ROW_FAILED	2 /* filtered out, or NULL on a field */
-#define ROW_PRUNED                                                            \
-	3 /* scored on some fields only: it cannot reach the top k */
+#define ROW_PRUNED	3 /* partly scored: it cannot reach the top k */
 
 /* A bounded heap of rows that keeps the best ones, the worst of them on top. */
 typedef struct RowHeap
