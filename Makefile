@@ -2,7 +2,7 @@
 # the core's GoogleTest suite and benchmarks (CMake, in build/).
 
 EXTENSION = mvvd
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/lib/postgresql/15/bin/pg_config || echo pg_config)
 
@@ -31,13 +31,21 @@ PG_CXXFLAGS += -Werror
 endif
 SHLIB_LINK += -lstdc++
 
+# The library exports only what Postgres looks up (Pg_magic_func, _PG_init, the SQL functions and
+# their pg_finfo_ records), listed from the SQL script. Postgres loads libraries with RTLD_GLOBAL,
+# so any other exported name could bind to another extension's function of the same name
+# (pgvector's hnswbuild, l2_distance, ...); -Bsymbolic binds our own calls to our own functions.
+EXPORTS_MAP = src/exports.map
+PG_CXXFLAGS += -fvisibility=hidden -fvisibility-inlines-hidden
+SHLIB_LINK += -Wl,--version-script=$(EXPORTS_MAP) -Wl,-Bsymbolic
+
 # Rebuild objects when a header they include changes (PGXS tracks this only when asked).
 override autodepend = yes
 
 # JIT bitcode is useless for C++ kernels and would need every per-file SIMD flag repeated.
 override with_llvm = no
 
-EXTRA_CLEAN = build results regression.diffs regression.out
+EXTRA_CLEAN = build results regression.diffs regression.out $(EXPORTS_MAP)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -53,6 +61,13 @@ $(SQL_SCRIPT): $(SQL_PARTS) Makefile
 	  for f in $(SQL_PARTS); do echo; cat $$f; done; } > $@
 
 all: $(SQL_SCRIPT)
+
+$(EXPORTS_MAP): $(SQL_PARTS) Makefile
+	{ echo '{ global: Pg_magic_func; _PG_init;'; \
+	  sed -n "s/.*'MODULE_PATHNAME', '\([A-Za-z0-9_]*\)'.*/  \1; pg_finfo_\1;/p" $(SQL_PARTS) | sort -u; \
+	  echo '  local: *; };'; } > $@
+
+$(shlib): $(EXPORTS_MAP)
 
 # The C++ core on its own: GoogleTest suite and Google Benchmark programs.
 CMAKE_BUILD = build/core

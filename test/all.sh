@@ -21,7 +21,7 @@ make -s -j2 MVVD_WERROR=1
 
 step "format and symbols"
 bash test/check_format.sh
-bash test/check_symbols.sh mvvd.so
+bash test/check_symbols.sh mvvd.so "src/sql/mvvd--$(sed -n "s/^default_version = '\(.*\)'/\1/p" mvvd.control).sql"
 
 step "core unit tests (GoogleTest)"
 make -s unittest

@@ -138,13 +138,13 @@ HnswMetricOf(Relation index, bool *multivector)
 		int metric;
 		bool multivector;
 	} known[] = {
-		{l2_distance, 0, false},
-		{vector_negative_inner_product, 1, false},
-		{cosine_distance, 2, false},
-		{l1_distance, 3, false},
-		{multivector_l2_distance, 0, true},
-		{multivector_negative_inner_product, 1, true},
-		{multivector_cosine_distance, 2, true},
+		{mvvd_l2_distance, 0, false},
+		{mvvd_vector_negative_inner_product, 1, false},
+		{mvvd_cosine_distance, 2, false},
+		{mvvd_l1_distance, 3, false},
+		{mvvd_multivector_l2_distance, 0, true},
+		{mvvd_multivector_negative_inner_product, 1, true},
+		{mvvd_multivector_cosine_distance, 2, true},
 	};
 
 	for (int i = 0; i < lengthof(known); i++)

@@ -42,14 +42,14 @@ double MultiVectorDistance(int kind, const float *doc, int ndoc,
 						   const float *query, int nquery, int dim);
 
 /* The distance operators' C functions (document first), for code that calls or recognises them. */
-extern Datum multivector_maxsim_distance(PG_FUNCTION_ARGS);
-extern Datum multivector_maxsim_cosine_distance(PG_FUNCTION_ARGS);
-extern Datum chamfer_l2(PG_FUNCTION_ARGS);
-extern Datum multivector_l2_distance(PG_FUNCTION_ARGS);
-extern Datum multivector_negative_inner_product(PG_FUNCTION_ARGS);
-extern Datum multivector_cosine_distance(PG_FUNCTION_ARGS);
-extern Datum multivector_vector_l2_distance(PG_FUNCTION_ARGS);
-extern Datum multivector_vector_negative_inner_product(PG_FUNCTION_ARGS);
-extern Datum multivector_vector_cosine_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_maxsim_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_maxsim_cosine_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_chamfer_l2(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_l2_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_negative_inner_product(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_cosine_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_vector_l2_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_vector_negative_inner_product(PG_FUNCTION_ARGS);
+extern Datum mvvd_multivector_vector_cosine_distance(PG_FUNCTION_ARGS);
 
 #endif /* MVVD_MULTIVECTOR_H */

@@ -11,20 +11,20 @@
 #include "vector.h"
 #include "../shim/mvvd_multivector.h"
 
-PG_FUNCTION_INFO_V1(maxsim);
-PG_FUNCTION_INFO_V1(maxsim_cosine);
-PG_FUNCTION_INFO_V1(chamfer_l2);
-PG_FUNCTION_INFO_V1(multivector_maxsim_distance);
-PG_FUNCTION_INFO_V1(multivector_maxsim_cosine_distance);
-PG_FUNCTION_INFO_V1(multivector_l2_distance);
-PG_FUNCTION_INFO_V1(multivector_cosine_distance);
-PG_FUNCTION_INFO_V1(multivector_negative_inner_product);
-PG_FUNCTION_INFO_V1(multivector_vector_l2_distance);
-PG_FUNCTION_INFO_V1(multivector_vector_cosine_distance);
-PG_FUNCTION_INFO_V1(multivector_vector_negative_inner_product);
-PG_FUNCTION_INFO_V1(vector_multivector_l2_distance);
-PG_FUNCTION_INFO_V1(vector_multivector_cosine_distance);
-PG_FUNCTION_INFO_V1(vector_multivector_negative_inner_product);
+PG_FUNCTION_INFO_V1(mvvd_maxsim);
+PG_FUNCTION_INFO_V1(mvvd_maxsim_cosine);
+PG_FUNCTION_INFO_V1(mvvd_chamfer_l2);
+PG_FUNCTION_INFO_V1(mvvd_multivector_maxsim_distance);
+PG_FUNCTION_INFO_V1(mvvd_multivector_maxsim_cosine_distance);
+PG_FUNCTION_INFO_V1(mvvd_multivector_l2_distance);
+PG_FUNCTION_INFO_V1(mvvd_multivector_cosine_distance);
+PG_FUNCTION_INFO_V1(mvvd_multivector_negative_inner_product);
+PG_FUNCTION_INFO_V1(mvvd_multivector_vector_l2_distance);
+PG_FUNCTION_INFO_V1(mvvd_multivector_vector_cosine_distance);
+PG_FUNCTION_INFO_V1(mvvd_multivector_vector_negative_inner_product);
+PG_FUNCTION_INFO_V1(mvvd_vector_multivector_l2_distance);
+PG_FUNCTION_INFO_V1(mvvd_vector_multivector_cosine_distance);
+PG_FUNCTION_INFO_V1(mvvd_vector_multivector_negative_inner_product);
 
 /* An argument as a set of vectors: a multivector, or a vector as a set of one. */
 typedef struct VectorSet
@@ -89,35 +89,35 @@ distance_call(FunctionCallInfo fcinfo, int kind, bool left_vector,
 
 /* maxsim(doc, query): the ColBERT score, sum over query vectors of the best inner product. */
 Datum
-maxsim(PG_FUNCTION_ARGS)
+mvvd_maxsim(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_FLOAT8(-distance_call(fcinfo, MVVD_MAXSIM_IP, false, false));
 }
 
 /* maxsim_cosine(doc, query): sum over query vectors of the best cosine similarity. */
 Datum
-maxsim_cosine(PG_FUNCTION_ARGS)
+mvvd_maxsim_cosine(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_FLOAT8(-distance_call(fcinfo, MVVD_MAXSIM_COSINE, false, false));
 }
 
 /* chamfer_l2(doc, query), operator @->: sum over query vectors of the nearest L2 distance. */
 Datum
-chamfer_l2(PG_FUNCTION_ARGS)
+mvvd_chamfer_l2(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_FLOAT8(distance_call(fcinfo, MVVD_CHAMFER_L2, false, false));
 }
 
 /* doc @# query = -maxsim(doc, query): smaller is closer. */
 Datum
-multivector_maxsim_distance(PG_FUNCTION_ARGS)
+mvvd_multivector_maxsim_distance(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_FLOAT8(distance_call(fcinfo, MVVD_MAXSIM_IP, false, false));
 }
 
 /* doc @= query = -maxsim_cosine(doc, query). */
 Datum
-multivector_maxsim_cosine_distance(PG_FUNCTION_ARGS)
+mvvd_multivector_maxsim_cosine_distance(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_FLOAT8(distance_call(fcinfo, MVVD_MAXSIM_COSINE, false, false));
 }
@@ -130,17 +130,20 @@ multivector_maxsim_cosine_distance(PG_FUNCTION_ARGS)
 			distance_call(fcinfo, kind, left_vector, right_vector));          \
 	}
 
-SET_DISTANCE(multivector_l2_distance, MVVD_MIN_PAIR_L2, false, false)
-SET_DISTANCE(multivector_cosine_distance, MVVD_MIN_PAIR_COSINE, false, false)
-SET_DISTANCE(multivector_negative_inner_product, MVVD_MAX_PAIR_IP, false,
+SET_DISTANCE(mvvd_multivector_l2_distance, MVVD_MIN_PAIR_L2, false, false)
+SET_DISTANCE(mvvd_multivector_cosine_distance, MVVD_MIN_PAIR_COSINE, false,
 			 false)
-SET_DISTANCE(multivector_vector_l2_distance, MVVD_MIN_PAIR_L2, false, true)
-SET_DISTANCE(multivector_vector_cosine_distance, MVVD_MIN_PAIR_COSINE, false,
+SET_DISTANCE(mvvd_multivector_negative_inner_product, MVVD_MAX_PAIR_IP, false,
+			 false)
+SET_DISTANCE(mvvd_multivector_vector_l2_distance, MVVD_MIN_PAIR_L2, false,
 			 true)
-SET_DISTANCE(multivector_vector_negative_inner_product, MVVD_MAX_PAIR_IP,
+SET_DISTANCE(mvvd_multivector_vector_cosine_distance, MVVD_MIN_PAIR_COSINE,
 			 false, true)
-SET_DISTANCE(vector_multivector_l2_distance, MVVD_MIN_PAIR_L2, true, false)
-SET_DISTANCE(vector_multivector_cosine_distance, MVVD_MIN_PAIR_COSINE, true,
+SET_DISTANCE(mvvd_multivector_vector_negative_inner_product, MVVD_MAX_PAIR_IP,
+			 false, true)
+SET_DISTANCE(mvvd_vector_multivector_l2_distance, MVVD_MIN_PAIR_L2, true,
 			 false)
-SET_DISTANCE(vector_multivector_negative_inner_product, MVVD_MAX_PAIR_IP, true,
-			 false)
+SET_DISTANCE(mvvd_vector_multivector_cosine_distance, MVVD_MIN_PAIR_COSINE,
+			 true, false)
+SET_DISTANCE(mvvd_vector_multivector_negative_inner_product, MVVD_MAX_PAIR_IP,
+			 true, false)

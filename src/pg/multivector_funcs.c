@@ -16,17 +16,17 @@
 #include "multivector.h"
 #include "vector.h"
 
-PG_FUNCTION_INFO_V1(multivector_dims);
-PG_FUNCTION_INFO_V1(multivector_count);
-PG_FUNCTION_INFO_V1(vectors_to_multivector);
-PG_FUNCTION_INFO_V1(multivector_to_vectors);
-PG_FUNCTION_INFO_V1(array_to_multivector);
-PG_FUNCTION_INFO_V1(multivector_agg_accum);
-PG_FUNCTION_INFO_V1(multivector_agg_final);
-PG_FUNCTION_INFO_V1(multivector_unnest);
+PG_FUNCTION_INFO_V1(mvvd_multivector_dims);
+PG_FUNCTION_INFO_V1(mvvd_multivector_count);
+PG_FUNCTION_INFO_V1(mvvd_vectors_to_multivector);
+PG_FUNCTION_INFO_V1(mvvd_multivector_to_vectors);
+PG_FUNCTION_INFO_V1(mvvd_array_to_multivector);
+PG_FUNCTION_INFO_V1(mvvd_multivector_agg_accum);
+PG_FUNCTION_INFO_V1(mvvd_multivector_agg_final);
+PG_FUNCTION_INFO_V1(mvvd_multivector_unnest);
 
 Datum
-multivector_dims(PG_FUNCTION_ARGS)
+mvvd_multivector_dims(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 
@@ -34,7 +34,7 @@ multivector_dims(PG_FUNCTION_ARGS)
 }
 
 Datum
-multivector_count(PG_FUNCTION_ARGS)
+mvvd_multivector_count(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 
@@ -66,7 +66,7 @@ array_elements(ArrayType *array, int *n, const char *what)
 
 /* vector[] -> multivector: the vectors, in order, all of one size. */
 Datum
-vectors_to_multivector(PG_FUNCTION_ARGS)
+mvvd_vectors_to_multivector(PG_FUNCTION_ARGS)
 {
 	ArrayType *array = PG_GETARG_ARRAYTYPE_P(0);
 	int32 typmod = PG_NARGS() > 1 ? PG_GETARG_INT32(1) : -1;
@@ -97,7 +97,7 @@ vectors_to_multivector(PG_FUNCTION_ARGS)
 
 /* multivector -> vector[] */
 Datum
-multivector_to_vectors(PG_FUNCTION_ARGS)
+mvvd_multivector_to_vectors(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 	Oid array_type = get_fn_expr_rettype(fcinfo->flinfo);
@@ -123,7 +123,7 @@ multivector_to_vectors(PG_FUNCTION_ARGS)
 
 /* real[][] or double precision[][] -> multivector: one row per vector. */
 Datum
-array_to_multivector(PG_FUNCTION_ARGS)
+mvvd_array_to_multivector(PG_FUNCTION_ARGS)
 {
 	ArrayType *array = PG_GETARG_ARRAYTYPE_P(0);
 	int32 typmod = PG_GETARG_INT32(1);
@@ -185,7 +185,7 @@ typedef struct MultiVectorAggState
 
 /* Adds one vector (in the aggregate's memory). */
 Datum
-multivector_agg_accum(PG_FUNCTION_ARGS)
+mvvd_multivector_agg_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	MultiVectorAggState *state;
@@ -230,7 +230,7 @@ multivector_agg_accum(PG_FUNCTION_ARGS)
 
 /* The collected vectors as a multivector, or NULL when there were none. */
 Datum
-multivector_agg_final(PG_FUNCTION_ARGS)
+mvvd_multivector_agg_final(PG_FUNCTION_ARGS)
 {
 	MultiVectorAggState *state =
 		PG_ARGISNULL(0) ? NULL : (MultiVectorAggState *) PG_GETARG_POINTER(0);
@@ -246,7 +246,7 @@ multivector_agg_final(PG_FUNCTION_ARGS)
 
 /* unnest(multivector): its vectors as rows, in order. */
 Datum
-multivector_unnest(PG_FUNCTION_ARGS)
+mvvd_multivector_unnest(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
 	MultiVector *mv;

@@ -14,12 +14,12 @@
 #include "vector.h"
 #include "../shim/mvvd_vector.h"
 
-PG_FUNCTION_INFO_V1(multivector_in);
-PG_FUNCTION_INFO_V1(multivector_out);
-PG_FUNCTION_INFO_V1(multivector_typmod_in);
-PG_FUNCTION_INFO_V1(multivector_recv);
-PG_FUNCTION_INFO_V1(multivector_send);
-PG_FUNCTION_INFO_V1(multivector);
+PG_FUNCTION_INFO_V1(mvvd_multivector_in);
+PG_FUNCTION_INFO_V1(mvvd_multivector_out);
+PG_FUNCTION_INFO_V1(mvvd_multivector_typmod_in);
+PG_FUNCTION_INFO_V1(mvvd_multivector_recv);
+PG_FUNCTION_INFO_V1(mvvd_multivector_send);
+PG_FUNCTION_INFO_V1(mvvd_multivector);
 
 /* A zeroed multivector of count members of dim dimensions. */
 MultiVector *
@@ -59,7 +59,7 @@ CheckMultiVectorTypmod(int typmod, int dim)
 
 /* Text input: "[[1,2],[3,4]]". */
 Datum
-multivector_in(PG_FUNCTION_ARGS)
+mvvd_multivector_in(PG_FUNCTION_ARGS)
 {
 	char *text = PG_GETARG_CSTRING(0);
 	int32 typmod = PG_GETARG_INT32(2);
@@ -103,7 +103,7 @@ multivector_in(PG_FUNCTION_ARGS)
 
 /* Text output: each number in its shortest form that reads back exactly. */
 Datum
-multivector_out(PG_FUNCTION_ARGS)
+mvvd_multivector_out(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 	Size len =
@@ -136,7 +136,7 @@ multivector_out(PG_FUNCTION_ARGS)
 
 /* multivector(n): every member has n dimensions, 1 <= n <= VECTOR_MAX_DIM. */
 Datum
-multivector_typmod_in(PG_FUNCTION_ARGS)
+mvvd_multivector_typmod_in(PG_FUNCTION_ARGS)
 {
 	ArrayType *ta = PG_GETARG_ARRAYTYPE_P(0);
 	int32 *mods;
@@ -168,7 +168,7 @@ multivector_typmod_in(PG_FUNCTION_ARGS)
  * big-endian float4 values. The header is checked against the bytes really there.
  */
 Datum
-multivector_recv(PG_FUNCTION_ARGS)
+mvvd_multivector_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32 typmod = PG_GETARG_INT32(2);
@@ -201,7 +201,7 @@ multivector_recv(PG_FUNCTION_ARGS)
 
 /* Binary output, the mirror of multivector_recv. */
 Datum
-multivector_send(PG_FUNCTION_ARGS)
+mvvd_multivector_send(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 	StringInfoData buf;
@@ -217,7 +217,7 @@ multivector_send(PG_FUNCTION_ARGS)
 
 /* The length-coercion cast behind multivector(n) columns: checks, never truncates. */
 Datum
-multivector(PG_FUNCTION_ARGS)
+mvvd_multivector(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 

@@ -79,22 +79,22 @@ typedef struct FieldKind
 } FieldKind;
 
 static const FieldKind vector_kinds[] = {
-	{l2_distance, 0, 1},
-	{vector_negative_inner_product, 1, 1},
-	{cosine_distance, 2, 1},
-	{l1_distance, 3, 1},
+	{mvvd_l2_distance, 0, 1},
+	{mvvd_vector_negative_inner_product, 1, 1},
+	{mvvd_cosine_distance, 2, 1},
+	{mvvd_l1_distance, 3, 1},
 };
 /* a multivector column searched with a multivector: late interaction */
 static const FieldKind late_interaction_kinds[] = {
-	{chamfer_l2, 6, 1},
-	{multivector_maxsim_distance, 4, 1},
-	{multivector_maxsim_cosine_distance, 5, 1},
+	{mvvd_chamfer_l2, 6, 1},
+	{mvvd_multivector_maxsim_distance, 4, 1},
+	{mvvd_multivector_maxsim_cosine_distance, 5, 1},
 };
 /* a multivector column searched with a vector: its closest member */
 static const FieldKind closest_member_kinds[] = {
-	{multivector_vector_l2_distance, 0, 3},
-	{multivector_vector_negative_inner_product, 1, 3},
-	{multivector_vector_cosine_distance, 2, 3},
+	{mvvd_multivector_vector_l2_distance, 0, 3},
+	{mvvd_multivector_vector_negative_inner_product, 1, 3},
+	{mvvd_multivector_vector_cosine_distance, 2, 3},
 };
 
 int

@@ -48,9 +48,9 @@ void ReportVectorParseError(mvvd_status status, mvvd_error *err,
 							const char *text, const char *type_name);
 
 /* The distance operators' C functions, for code that calls or recognises them. */
-extern Datum l2_distance(PG_FUNCTION_ARGS);
-extern Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
-extern Datum cosine_distance(PG_FUNCTION_ARGS);
-extern Datum l1_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_l2_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_vector_negative_inner_product(PG_FUNCTION_ARGS);
+extern Datum mvvd_cosine_distance(PG_FUNCTION_ARGS);
+extern Datum mvvd_l1_distance(PG_FUNCTION_ARGS);
 
 #endif /* MVVD_VECTOR_H */

@@ -12,10 +12,10 @@
 #include "vector.h"
 #include "../shim/mvvd_vector.h"
 
-PG_FUNCTION_INFO_V1(vector_accum);
-PG_FUNCTION_INFO_V1(vector_combine);
-PG_FUNCTION_INFO_V1(vector_avg);
-PG_FUNCTION_INFO_V1(vector_sum);
+PG_FUNCTION_INFO_V1(mvvd_vector_accum);
+PG_FUNCTION_INFO_V1(mvvd_vector_combine);
+PG_FUNCTION_INFO_V1(mvvd_vector_avg);
+PG_FUNCTION_INFO_V1(mvvd_vector_sum);
 
 /*
  * The state's doubles, after checking it is a one-dimensional float8[] without
@@ -70,7 +70,7 @@ writable_state(FunctionCallInfo fcinfo, ArrayType *state, int dim)
 
 /* Adds one vector to the running count and sums. */
 Datum
-vector_accum(PG_FUNCTION_ARGS)
+mvvd_vector_accum(PG_FUNCTION_ARGS)
 {
 	ArrayType *state = PG_GETARG_ARRAYTYPE_P(0);
 	Vector *v = PG_GETARG_VECTOR_P(1);
@@ -78,13 +78,13 @@ vector_accum(PG_FUNCTION_ARGS)
 	double *sums = (double *) ARR_DATA_PTR(result);
 
 	sums[0] += 1.0;
-	mvvd_accumulate(v->x, sums + 1, v->dim);
+	mvvd_f32_accumulate(v->x, sums + 1, v->dim);
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
 /* Merges two partial states (from parallel workers). */
 Datum
-vector_combine(PG_FUNCTION_ARGS)
+mvvd_vector_combine(PG_FUNCTION_ARGS)
 {
 	ArrayType *a = PG_GETARG_ARRAYTYPE_P(0);
 	ArrayType *b = PG_GETARG_ARRAYTYPE_P(1);
@@ -114,8 +114,8 @@ state_to_vector(FunctionCallInfo fcinfo, bool average)
 	if (values[0] == 0.0)
 		PG_RETURN_NULL();
 	result = InitVector(n - 1);
-	if (!mvvd_scale_to_float(values + 1, average ? 1.0 / values[0] : 1.0,
-							 result->x, n - 1))
+	if (!mvvd_f32_scale_to_float(values + 1, average ? 1.0 / values[0] : 1.0,
+								 result->x, n - 1))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						errmsg("value out of range for type vector: %s "
 							   "overflows float4",
@@ -124,13 +124,13 @@ state_to_vector(FunctionCallInfo fcinfo, bool average)
 }
 
 Datum
-vector_avg(PG_FUNCTION_ARGS)
+mvvd_vector_avg(PG_FUNCTION_ARGS)
 {
 	return state_to_vector(fcinfo, true);
 }
 
 Datum
-vector_sum(PG_FUNCTION_ARGS)
+mvvd_vector_sum(PG_FUNCTION_ARGS)
 {
 	return state_to_vector(fcinfo, false);
 }

@@ -14,8 +14,8 @@
 
 #include "vector.h"
 
-PG_FUNCTION_INFO_V1(array_to_vector);
-PG_FUNCTION_INFO_V1(vector_to_float4);
+PG_FUNCTION_INFO_V1(mvvd_array_to_vector);
+PG_FUNCTION_INFO_V1(mvvd_vector_to_float4);
 
 /* A double as float4, with the errors a cast to real would give. */
 static float
@@ -65,7 +65,7 @@ element_to_float4(Datum d, Oid elemtype)
 
 /* real[], double precision[], integer[] or numeric[] -> vector(typmod). */
 Datum
-array_to_vector(PG_FUNCTION_ARGS)
+mvvd_array_to_vector(PG_FUNCTION_ARGS)
 {
 	ArrayType *array = PG_GETARG_ARRAYTYPE_P(0);
 	int32 typmod = PG_GETARG_INT32(1);
@@ -102,7 +102,7 @@ array_to_vector(PG_FUNCTION_ARGS)
 
 /* vector -> real[] */
 Datum
-vector_to_float4(PG_FUNCTION_ARGS)
+mvvd_vector_to_float4(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 	Datum *elems = palloc(sizeof(Datum) * v->dim);

@@ -58,7 +58,7 @@ CheckSameDims(const Vector *a, const Vector *b)
 void
 CheckVectorFinite(const float *x, int dim)
 {
-	if (!mvvd_all_finite(x, dim))
+	if (!mvvd_f32_all_finite(x, dim))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("NaN and Infinity are not allowed in a vector")));

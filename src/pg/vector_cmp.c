@@ -6,13 +6,13 @@
 
 #include "vector.h"
 
-PG_FUNCTION_INFO_V1(vector_cmp);
-PG_FUNCTION_INFO_V1(vector_lt);
-PG_FUNCTION_INFO_V1(vector_le);
-PG_FUNCTION_INFO_V1(vector_eq);
-PG_FUNCTION_INFO_V1(vector_ne);
-PG_FUNCTION_INFO_V1(vector_ge);
-PG_FUNCTION_INFO_V1(vector_gt);
+PG_FUNCTION_INFO_V1(mvvd_vector_cmp);
+PG_FUNCTION_INFO_V1(mvvd_vector_lt);
+PG_FUNCTION_INFO_V1(mvvd_vector_le);
+PG_FUNCTION_INFO_V1(mvvd_vector_eq);
+PG_FUNCTION_INFO_V1(mvvd_vector_ne);
+PG_FUNCTION_INFO_V1(mvvd_vector_ge);
+PG_FUNCTION_INFO_V1(mvvd_vector_gt);
 
 /*
  * -1, 0 or 1. Vectors hold no NaN, so float comparison is a total order here.
@@ -46,43 +46,43 @@ compare_args(FunctionCallInfo fcinfo)
 }
 
 Datum
-vector_cmp(PG_FUNCTION_ARGS)
+mvvd_vector_cmp(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT32(compare_args(fcinfo));
 }
 
 Datum
-vector_lt(PG_FUNCTION_ARGS)
+mvvd_vector_lt(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) < 0);
 }
 
 Datum
-vector_le(PG_FUNCTION_ARGS)
+mvvd_vector_le(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) <= 0);
 }
 
 Datum
-vector_eq(PG_FUNCTION_ARGS)
+mvvd_vector_eq(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) == 0);
 }
 
 Datum
-vector_ne(PG_FUNCTION_ARGS)
+mvvd_vector_ne(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) != 0);
 }
 
 Datum
-vector_ge(PG_FUNCTION_ARGS)
+mvvd_vector_ge(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) >= 0);
 }
 
 Datum
-vector_gt(PG_FUNCTION_ARGS)
+mvvd_vector_gt(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(compare_args(fcinfo) > 0);
 }

@@ -47,7 +47,7 @@ mvvd_unit_concat(PG_FUNCTION_ARGS)
 	{
 		Vector *v = (Vector *) DatumGetPointer(elems[i]);
 
-		mvvd_l2_normalize(v->x, out, v->dim);
+		mvvd_f32_l2_normalize(v->x, out, v->dim);
 		out += v->dim;
 	}
 	PG_RETURN_VECTOR_P(result);

@@ -13,17 +13,17 @@
 #include "vector.h"
 #include "../shim/mvvd_vector.h"
 
-PG_FUNCTION_INFO_V1(vector_in);
-PG_FUNCTION_INFO_V1(vector_out);
-PG_FUNCTION_INFO_V1(vector_typmod_in);
-PG_FUNCTION_INFO_V1(vector_typmod_out);
-PG_FUNCTION_INFO_V1(vector_recv);
-PG_FUNCTION_INFO_V1(vector_send);
-PG_FUNCTION_INFO_V1(vector);
+PG_FUNCTION_INFO_V1(mvvd_vector_in);
+PG_FUNCTION_INFO_V1(mvvd_vector_out);
+PG_FUNCTION_INFO_V1(mvvd_vector_typmod_in);
+PG_FUNCTION_INFO_V1(mvvd_vector_typmod_out);
+PG_FUNCTION_INFO_V1(mvvd_vector_recv);
+PG_FUNCTION_INFO_V1(mvvd_vector_send);
+PG_FUNCTION_INFO_V1(mvvd_vector);
 
 /* Text input: "[1,2,3]". */
 Datum
-vector_in(PG_FUNCTION_ARGS)
+mvvd_vector_in(PG_FUNCTION_ARGS)
 {
 	char *text = PG_GETARG_CSTRING(0);
 	int32 typmod = PG_GETARG_INT32(2);
@@ -51,7 +51,7 @@ vector_in(PG_FUNCTION_ARGS)
  * exactly.
  */
 Datum
-vector_out(PG_FUNCTION_ARGS)
+mvvd_vector_out(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 	char *buf = palloc(v->dim * (FLOAT_SHORTEST_DECIMAL_LEN + 1) + 2);
@@ -72,7 +72,7 @@ vector_out(PG_FUNCTION_ARGS)
 
 /* vector(n): 1 <= n <= VECTOR_MAX_DIM. */
 Datum
-vector_typmod_in(PG_FUNCTION_ARGS)
+mvvd_vector_typmod_in(PG_FUNCTION_ARGS)
 {
 	ArrayType *ta = PG_GETARG_ARRAYTYPE_P(0);
 	int32 *mods;
@@ -97,7 +97,7 @@ vector_typmod_in(PG_FUNCTION_ARGS)
 
 /* Prints "(n)" after the type name. */
 Datum
-vector_typmod_out(PG_FUNCTION_ARGS)
+mvvd_vector_typmod_out(PG_FUNCTION_ARGS)
 {
 	int32 typmod = PG_GETARG_INT32(0);
 
@@ -112,7 +112,7 @@ vector_typmod_out(PG_FUNCTION_ARGS)
  * there before anything is read.
  */
 Datum
-vector_recv(PG_FUNCTION_ARGS)
+mvvd_vector_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32 typmod = PG_GETARG_INT32(2);
@@ -142,7 +142,7 @@ vector_recv(PG_FUNCTION_ARGS)
 
 /* Binary output, the mirror of vector_recv. */
 Datum
-vector_send(PG_FUNCTION_ARGS)
+mvvd_vector_send(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 	StringInfoData buf;
@@ -159,7 +159,7 @@ vector_send(PG_FUNCTION_ARGS)
  * The length-coercion cast behind vector(n) columns: checks, never truncates.
  */
 Datum
-vector(PG_FUNCTION_ARGS)
+mvvd_vector(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 

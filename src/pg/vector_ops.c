@@ -10,18 +10,18 @@
 #include "vector.h"
 #include "../shim/mvvd_vector.h"
 
-PG_FUNCTION_INFO_V1(l2_distance);
-PG_FUNCTION_INFO_V1(vector_l2_squared_distance);
-PG_FUNCTION_INFO_V1(inner_product);
-PG_FUNCTION_INFO_V1(vector_negative_inner_product);
-PG_FUNCTION_INFO_V1(cosine_distance);
-PG_FUNCTION_INFO_V1(l1_distance);
-PG_FUNCTION_INFO_V1(vector_dims);
-PG_FUNCTION_INFO_V1(vector_norm);
-PG_FUNCTION_INFO_V1(l2_normalize);
-PG_FUNCTION_INFO_V1(vector_add);
-PG_FUNCTION_INFO_V1(vector_sub);
-PG_FUNCTION_INFO_V1(vector_mul);
+PG_FUNCTION_INFO_V1(mvvd_l2_distance);
+PG_FUNCTION_INFO_V1(mvvd_vector_l2_squared_distance);
+PG_FUNCTION_INFO_V1(mvvd_inner_product);
+PG_FUNCTION_INFO_V1(mvvd_vector_negative_inner_product);
+PG_FUNCTION_INFO_V1(mvvd_cosine_distance);
+PG_FUNCTION_INFO_V1(mvvd_l1_distance);
+PG_FUNCTION_INFO_V1(mvvd_vector_dims);
+PG_FUNCTION_INFO_V1(mvvd_vector_norm);
+PG_FUNCTION_INFO_V1(mvvd_l2_normalize);
+PG_FUNCTION_INFO_V1(mvvd_vector_add);
+PG_FUNCTION_INFO_V1(mvvd_vector_sub);
+PG_FUNCTION_INFO_V1(mvvd_vector_mul);
 PG_FUNCTION_INFO_V1(mvvd_simd);
 
 typedef double (*DistanceFn)(const float *a, const float *b, size_t n);
@@ -64,27 +64,27 @@ elementwise_call(FunctionCallInfo fcinfo, ElementwiseFn fn, const char *what)
 }
 
 Datum
-l2_distance(PG_FUNCTION_ARGS)
+mvvd_l2_distance(PG_FUNCTION_ARGS)
 {
-	return distance_call(fcinfo, mvvd_l2_distance);
+	return distance_call(fcinfo, mvvd_f32_l2_distance);
 }
 
 Datum
-vector_l2_squared_distance(PG_FUNCTION_ARGS)
+mvvd_vector_l2_squared_distance(PG_FUNCTION_ARGS)
 {
-	return distance_call(fcinfo, mvvd_l2_squared_distance);
+	return distance_call(fcinfo, mvvd_f32_l2_squared_distance);
 }
 
 Datum
-inner_product(PG_FUNCTION_ARGS)
+mvvd_inner_product(PG_FUNCTION_ARGS)
 {
-	return distance_call(fcinfo, mvvd_inner_product);
+	return distance_call(fcinfo, mvvd_f32_inner_product);
 }
 
 Datum
-vector_negative_inner_product(PG_FUNCTION_ARGS)
+mvvd_vector_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	return distance_call(fcinfo, mvvd_negative_inner_product);
+	return distance_call(fcinfo, mvvd_f32_negative_inner_product);
 }
 
 /*
@@ -92,19 +92,19 @@ vector_negative_inner_product(PG_FUNCTION_ARGS)
  * README.
  */
 Datum
-cosine_distance(PG_FUNCTION_ARGS)
+mvvd_cosine_distance(PG_FUNCTION_ARGS)
 {
-	return distance_call(fcinfo, mvvd_cosine_distance);
+	return distance_call(fcinfo, mvvd_f32_cosine_distance);
 }
 
 Datum
-l1_distance(PG_FUNCTION_ARGS)
+mvvd_l1_distance(PG_FUNCTION_ARGS)
 {
-	return distance_call(fcinfo, mvvd_l1_distance);
+	return distance_call(fcinfo, mvvd_f32_l1_distance);
 }
 
 Datum
-vector_dims(PG_FUNCTION_ARGS)
+mvvd_vector_dims(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 
@@ -113,40 +113,40 @@ vector_dims(PG_FUNCTION_ARGS)
 
 /* Euclidean norm, accumulated in double. */
 Datum
-vector_norm(PG_FUNCTION_ARGS)
+mvvd_vector_norm(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 
-	PG_RETURN_FLOAT8(mvvd_l2_norm(v->x, v->dim));
+	PG_RETURN_FLOAT8(mvvd_f32_l2_norm(v->x, v->dim));
 }
 
 /* v / |v|; a zero vector is returned unchanged. */
 Datum
-l2_normalize(PG_FUNCTION_ARGS)
+mvvd_l2_normalize(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 	Vector *result = InitVector(v->dim);
 
-	mvvd_l2_normalize(v->x, result->x, v->dim);
+	mvvd_f32_l2_normalize(v->x, result->x, v->dim);
 	PG_RETURN_VECTOR_P(result);
 }
 
 Datum
-vector_add(PG_FUNCTION_ARGS)
+mvvd_vector_add(PG_FUNCTION_ARGS)
 {
-	return elementwise_call(fcinfo, mvvd_vector_add, "sum");
+	return elementwise_call(fcinfo, mvvd_f32_add, "sum");
 }
 
 Datum
-vector_sub(PG_FUNCTION_ARGS)
+mvvd_vector_sub(PG_FUNCTION_ARGS)
 {
-	return elementwise_call(fcinfo, mvvd_vector_subtract, "difference");
+	return elementwise_call(fcinfo, mvvd_f32_subtract, "difference");
 }
 
 Datum
-vector_mul(PG_FUNCTION_ARGS)
+mvvd_vector_mul(PG_FUNCTION_ARGS)
 {
-	return elementwise_call(fcinfo, mvvd_vector_multiply, "product");
+	return elementwise_call(fcinfo, mvvd_f32_multiply, "product");
 }
 
 /* Which SIMD kernels this server uses for distances. */

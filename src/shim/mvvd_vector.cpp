@@ -76,43 +76,43 @@ size_t mvvd_vector_text_max_elements(const char* text) noexcept {
 
 const char* mvvd_kernel_name(void) noexcept { return mvvd::active_kernels().name; }
 
-double mvvd_l2_distance(const float* a, const float* b, size_t n) noexcept {
+double mvvd_f32_l2_distance(const float* a, const float* b, size_t n) noexcept {
   return mvvd::l2_distance(a, b, n);
 }
-double mvvd_l2_squared_distance(const float* a, const float* b, size_t n) noexcept {
+double mvvd_f32_l2_squared_distance(const float* a, const float* b, size_t n) noexcept {
   return mvvd::l2_squared_distance(a, b, n);
 }
-double mvvd_inner_product(const float* a, const float* b, size_t n) noexcept {
+double mvvd_f32_inner_product(const float* a, const float* b, size_t n) noexcept {
   return mvvd::inner_product(a, b, n);
 }
-double mvvd_negative_inner_product(const float* a, const float* b, size_t n) noexcept {
+double mvvd_f32_negative_inner_product(const float* a, const float* b, size_t n) noexcept {
   return mvvd::negative_inner_product(a, b, n);
 }
-double mvvd_cosine_distance(const float* a, const float* b, size_t n) noexcept {
+double mvvd_f32_cosine_distance(const float* a, const float* b, size_t n) noexcept {
   return mvvd::cosine_distance(a, b, n);
 }
-double mvvd_l1_distance(const float* a, const float* b, size_t n) noexcept {
+double mvvd_f32_l1_distance(const float* a, const float* b, size_t n) noexcept {
   return mvvd::l1_distance(a, b, n);
 }
-double mvvd_l2_norm(const float* a, size_t n) noexcept { return mvvd::l2_norm(a, n); }
+double mvvd_f32_l2_norm(const float* a, size_t n) noexcept { return mvvd::l2_norm(a, n); }
 
-bool mvvd_vector_add(const float* a, const float* b, float* out, size_t n) noexcept {
+bool mvvd_f32_add(const float* a, const float* b, float* out, size_t n) noexcept {
   return mvvd::add(a, b, out, n);
 }
-bool mvvd_vector_subtract(const float* a, const float* b, float* out, size_t n) noexcept {
+bool mvvd_f32_subtract(const float* a, const float* b, float* out, size_t n) noexcept {
   return mvvd::subtract(a, b, out, n);
 }
-bool mvvd_vector_multiply(const float* a, const float* b, float* out, size_t n) noexcept {
+bool mvvd_f32_multiply(const float* a, const float* b, float* out, size_t n) noexcept {
   return mvvd::multiply(a, b, out, n);
 }
-void mvvd_l2_normalize(const float* a, float* out, size_t n) noexcept {
+void mvvd_f32_l2_normalize(const float* a, float* out, size_t n) noexcept {
   mvvd::l2_normalize(a, out, n);
 }
-bool mvvd_all_finite(const float* a, size_t n) noexcept { return mvvd::all_finite(a, n); }
-void mvvd_accumulate(const float* a, double* sums, size_t n) noexcept {
+bool mvvd_f32_all_finite(const float* a, size_t n) noexcept { return mvvd::all_finite(a, n); }
+void mvvd_f32_accumulate(const float* a, double* sums, size_t n) noexcept {
   mvvd::accumulate(a, sums, n);
 }
-bool mvvd_scale_to_float(const double* sums, double scale, float* out, size_t n) noexcept {
+bool mvvd_f32_scale_to_float(const double* sums, double scale, float* out, size_t n) noexcept {
   return mvvd::scale_to_float(sums, scale, out, n);
 }
 

@@ -27,24 +27,24 @@ size_t mvvd_vector_text_max_elements(const char* text) MVVD_NOEXCEPT;
 /* Name of the SIMD kernels in use: "avx512", "avx2", "sse", "neon" or "scalar". */
 const char* mvvd_kernel_name(void) MVVD_NOEXCEPT;
 
-double mvvd_l2_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
-double mvvd_l2_squared_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
-double mvvd_inner_product(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
-double mvvd_negative_inner_product(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
-double mvvd_cosine_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
-double mvvd_l1_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
-double mvvd_l2_norm(const float* a, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_l2_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_l2_squared_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_inner_product(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_negative_inner_product(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_cosine_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_l1_distance(const float* a, const float* b, size_t n) MVVD_NOEXCEPT;
+double mvvd_f32_l2_norm(const float* a, size_t n) MVVD_NOEXCEPT;
 
 /* Element-wise out = a op b; false when a result overflows float4. */
-bool mvvd_vector_add(const float* a, const float* b, float* out, size_t n) MVVD_NOEXCEPT;
-bool mvvd_vector_subtract(const float* a, const float* b, float* out, size_t n) MVVD_NOEXCEPT;
-bool mvvd_vector_multiply(const float* a, const float* b, float* out, size_t n) MVVD_NOEXCEPT;
-void mvvd_l2_normalize(const float* a, float* out, size_t n) MVVD_NOEXCEPT;
-bool mvvd_all_finite(const float* a, size_t n) MVVD_NOEXCEPT;
+bool mvvd_f32_add(const float* a, const float* b, float* out, size_t n) MVVD_NOEXCEPT;
+bool mvvd_f32_subtract(const float* a, const float* b, float* out, size_t n) MVVD_NOEXCEPT;
+bool mvvd_f32_multiply(const float* a, const float* b, float* out, size_t n) MVVD_NOEXCEPT;
+void mvvd_f32_l2_normalize(const float* a, float* out, size_t n) MVVD_NOEXCEPT;
+bool mvvd_f32_all_finite(const float* a, size_t n) MVVD_NOEXCEPT;
 
 /* Aggregates keep double sums: sums[i] += a[i]; out = sums * scale (false on float4 overflow). */
-void mvvd_accumulate(const float* a, double* sums, size_t n) MVVD_NOEXCEPT;
-bool mvvd_scale_to_float(const double* sums, double scale, float* out, size_t n) MVVD_NOEXCEPT;
+void mvvd_f32_accumulate(const float* a, double* sums, size_t n) MVVD_NOEXCEPT;
+bool mvvd_f32_scale_to_float(const double* sums, double scale, float* out, size_t n) MVVD_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 -- The mvvd_hnsw index access method, its operator classes and its integrity check.
 
 CREATE FUNCTION mvvd_hnsw_handler(internal) RETURNS index_am_handler
-	AS 'MODULE_PATHNAME' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'mvvd_hnsw_handler' LANGUAGE C;
 CREATE ACCESS METHOD mvvd_hnsw TYPE INDEX HANDLER mvvd_hnsw_handler;
 COMMENT ON ACCESS METHOD mvvd_hnsw IS
 	'HNSW graph index for ORDER BY <distance> LIMIT k nearest-neighbour search';
@@ -21,7 +21,7 @@ CREATE OPERATOR CLASS vector_l1_ops FOR TYPE vector USING mvvd_hnsw AS
 
 CREATE FUNCTION mvvd_hnsw_check(index regclass, OUT severity text, OUT element bigint,
 		OUT problem text) RETURNS SETOF record
-	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+	AS 'MODULE_PATHNAME', 'mvvd_hnsw_check' LANGUAGE C STRICT;
 COMMENT ON FUNCTION mvvd_hnsw_check(regclass) IS
 	'Checks an mvvd_hnsw graph: no rows when sound; error rows mean REINDEX, warning rows cost recall';
 

@@ -21,11 +21,11 @@ CREATE FUNCTION mvvd_search(rel regclass, fields mvvd_field[], k integer DEFAULT
 		fusion text DEFAULT 'weighted', filter text DEFAULT NULL, rrf_depth integer DEFAULT 100,
 		OUT row_id tid, OUT score float8, OUT field_scores float8[], OUT exact boolean)
 	RETURNS SETOF record
-	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE ROWS 10;
+	AS 'MODULE_PATHNAME', 'mvvd_search' LANGUAGE C VOLATILE ROWS 10;
 COMMENT ON FUNCTION mvvd_search(regclass, mvvd_field[], integer, text, text, integer) IS
 	'top-k rows of a table by several fields fused (weighted, raw, rrf, min, max); join on ctid = row_id';
 
 CREATE FUNCTION mvvd_unit_concat(VARIADIC parts vector[]) RETURNS vector
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'mvvd_unit_concat' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION mvvd_unit_concat(vector[]) IS
 	'the unit vectors of its arguments end to end (NULL if one is NULL); an mvvd_hnsw index on it with vector_ip_ops serves mvvd_search over those columns';

@@ -65,10 +65,19 @@ sub check_index
 		        string_agg(t.id::text, ', ' ORDER BY t.id) FILTER (WHERE s.id IS DISTINCT FROM t.id)
 		   FROM t LEFT JOIN LATERAL ($self_search) s ON true"
 	  );
+	# A graph search is approximate: a row the search at ef_search 200 missed must still be in
+	# the index, which a search with a wider beam then finds.
+	my $refound = 0;
+	if ($found != $total)
+	{
+		$refound = $node->safe_psql('postgres',
+			"SET enable_seqscan = off; SET mvvd.hnsw_ef_search = 1000;
+			 SELECT count(*) FROM t WHERE t.id IN ($missed) AND t.id = ($self_search)");
+	}
 	note("$label: $found of $total rows found by their own vector"
-		  . ($found == $total ? '' : " (missed ids: $missed)")
+		  . ($found == $total ? '' : " (missed ids: $missed; $refound of them found at ef_search 1000)")
 		  . "; elements reported unreachable: $unreachable");
-	is($found, $total, "$label: every row is found by its own vector");
+	is($found + $refound, $total, "$label: every row is found by its own vector");
 	return $total;
 }
 
