@@ -15,12 +15,15 @@ DATA_built = $(SQL_SCRIPT)
 
 CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/*.cpp))
 SHIM_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/shim/*.cpp))
-GLUE_OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c))
+GLUE_OBJS = $(patsubst %.c,%.o,$(wildcard src/pg/*.c src/pg/*/*.c))
 MODULE_big = $(EXTENSION)
 OBJS = $(GLUE_OBJS) $(SHIM_OBJS) $(CORE_OBJS)
 
-REGRESS = vector_io vector_cast vector_ops vector_btree vector_agg vector_binary vector_errors multivector_type multivector_ops hnsw_index hnsw_edge hnsw_errors multivector_index hnsw_churn search search_recall search_combined
-REGRESS_OPTS = --load-extension=$(EXTENSION)
+# pg_regress runs sql/*.sql from a schedule (see installcheck below).
+REGRESS_SCHEDULE = test/regress_schedule
+
+# Includes are written from src/: "pg/hnsw/hnsw.h", "shim/mvvd_hnsw.h", "core/fusion.hpp".
+PG_CPPFLAGS += -Isrc
 
 # -Wextra's unused-parameter and sign-compare fire on PostgreSQL's own headers and idioms.
 PG_CFLAGS += -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
@@ -68,6 +71,16 @@ $(EXPORTS_MAP): $(SQL_PARTS) Makefile
 	  echo '  local: *; };'; } > $@
 
 $(shlib): $(EXPORTS_MAP)
+
+# pg_regress from the schedule, against the server PGHOST/PGPORT point at (as PGXS would for
+# REGRESS, which takes no schedule).
+installcheck: regress-schedule
+.PHONY: regress-schedule
+regress-schedule:
+	@for f in $(srcdir)/sql/*.sql; do grep -qw "$$(basename $$f .sql)" $(srcdir)/$(REGRESS_SCHEDULE) || \
+	    { echo "$$f is not in $(REGRESS_SCHEDULE)"; exit 1; }; done
+	$(pg_regress_installcheck) --load-extension=$(EXTENSION) --dbname=contrib_regression \
+	    --schedule=$(srcdir)/$(REGRESS_SCHEDULE)
 
 # The C++ core on its own: GoogleTest suite and Google Benchmark programs.
 CMAKE_BUILD = build/core

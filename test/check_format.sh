@@ -8,6 +8,7 @@ if ! command -v clang-format >/dev/null; then
   exit 0
 fi
 bad=$(git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null | while read -r f; do
+  [ -f "$f" ] || continue
   clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"
 done)
 if [ -n "$bad" ]; then

@@ -3,7 +3,7 @@
  */
 #include "postgres.h"
 
-#include "compat.h"
+#include "pg/compat.h"
 
 #if PG_VERSION_NUM < 150000
 #include "miscadmin.h"

@@ -7,8 +7,8 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
-#include "hnsw.h"
-#include "search.h"
+#include "pg/hnsw/hnsw.h"
+#include "pg/search/search.h"
 
 PG_MODULE_MAGIC;
 

@@ -1,9 +1,9 @@
 // The C door to the core's score fusion.
-#include "mvvd_fusion.h"
+#include "shim/mvvd_fusion.h"
 
 #include <cstddef>
 
-#include "../core/fusion.hpp"
+#include "core/fusion.hpp"
 
 namespace {
 

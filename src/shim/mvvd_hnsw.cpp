@@ -1,6 +1,6 @@
 // The C door to the HNSW core. Every entry point catches all exceptions; allocation failures
 // become MVVD_OUT_OF_MEMORY, anything else MVVD_INTERNAL.
-#include "mvvd_hnsw.h"
+#include "shim/mvvd_hnsw.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "../core/hnsw_build.hpp"
-#include "../core/hnsw_callback_graph.hpp"
-#include "../core/hnsw_incremental.hpp"
-#include "../core/hnsw_insert.hpp"
-#include "../core/hnsw_memory_graph.hpp"
-#include "../core/hnsw_select.hpp"
-#include "../core/metric.hpp"
+#include "core/hnsw_build.hpp"
+#include "core/hnsw_callback_graph.hpp"
+#include "core/hnsw_incremental.hpp"
+#include "core/hnsw_insert.hpp"
+#include "core/hnsw_memory_graph.hpp"
+#include "core/hnsw_select.hpp"
+#include "core/metric.hpp"
 
 struct mvvd_hnsw_scan {
   mvvd::hnsw::IncrementalSearch<mvvd::hnsw::CallbackGraph> search;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mvvd_status.h"
+#include "shim/mvvd_status.h"
 
 #ifdef __cplusplus
 extern "C" {

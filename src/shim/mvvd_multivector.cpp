@@ -1,11 +1,11 @@
 // The C door to the core's multivector distances.
-#include "mvvd_multivector.h"
+#include "shim/mvvd_multivector.h"
 
 #include <cstdio>
 #include <limits>
 #include <new>
 
-#include "../core/multivector.hpp"
+#include "core/multivector.hpp"
 
 namespace {
 

@@ -1,13 +1,13 @@
 // The C door to the core's vector routines. The core here allocates nothing and throws nothing,
 // but parsing still goes through a catch-all so that a future change cannot leak an exception.
-#include "mvvd_vector.h"
+#include "shim/mvvd_vector.h"
 
 #include <cstdio>
 
-#include "../core/distance.hpp"
-#include "../core/kernels.hpp"
-#include "../core/vector_math.hpp"
-#include "../core/vector_text.hpp"
+#include "core/distance.hpp"
+#include "core/kernels.hpp"
+#include "core/vector_math.hpp"
+#include "core/vector_text.hpp"
 
 namespace {
 

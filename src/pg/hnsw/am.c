@@ -1,0 +1,281 @@
+/*
+ * The mvvd_hnsw access method: its handler, options, GUCs and cost estimate.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/amapi.h"
+#include "access/reloptions.h"
+#include "commands/progress.h"
+#include "commands/vacuum.h"
+#include "optimizer/optimizer.h"
+#include "utils/float.h"
+#include "utils/guc.h"
+#include "utils/selfuncs.h"
+
+#include "pg/hnsw/hnsw.h"
+#include "pg/types/multivector.h"
+#include "pg/types/vector.h"
+
+PG_FUNCTION_INFO_V1(mvvd_hnsw_handler);
+
+int mvvd_hnsw_ef_search = 40;
+int mvvd_hnsw_iterative_scan = HNSW_ITERATIVE_STRICT;
+int mvvd_hnsw_max_scan_tuples = 20000;
+int mvvd_hnsw_candidates = 100;
+
+static relopt_kind hnsw_relopt_kind;
+
+typedef struct HnswOptions
+{
+	int32 vl_len_;
+	int m;
+	int ef_construction;
+} HnswOptions;
+
+static const struct config_enum_entry iterative_scan_options[] = {
+	{"off", HNSW_ITERATIVE_OFF, false},
+	{"relaxed_order", HNSW_ITERATIVE_RELAXED, false},
+	{"strict_order", HNSW_ITERATIVE_STRICT, false},
+	{NULL, 0, false}};
+
+/* Registers the reloptions and GUCs (from _PG_init). */
+void
+HnswInitGucs(void)
+{
+	hnsw_relopt_kind = add_reloption_kind();
+	add_int_reloption(hnsw_relopt_kind, "m",
+					  "Neighbours per element on levels >= 1 (2m on level 0)",
+					  HNSW_DEFAULT_M, HNSW_MIN_M, HNSW_MAX_M,
+					  AccessExclusiveLock);
+	add_int_reloption(hnsw_relopt_kind, "ef_construction",
+					  "Candidate list size while building the graph",
+					  HNSW_DEFAULT_EF_CONSTRUCTION, HNSW_MIN_EF_CONSTRUCTION,
+					  HNSW_MAX_EF_CONSTRUCTION, AccessExclusiveLock);
+
+	DefineCustomIntVariable(
+		"mvvd.hnsw_ef_search", "Candidate list size of an mvvd_hnsw search.",
+		"Larger finds more of the true nearest neighbours and takes longer.",
+		&mvvd_hnsw_ef_search, 40, 1, 1000, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable(
+		"mvvd.hnsw_iterative_scan",
+		"Whether an mvvd_hnsw scan keeps searching past ef_search results.",
+		"strict_order (the default) keeps searching while the query wants "
+		"rows, "
+		"in non-decreasing distance; relaxed_order may return a late find out "
+		"of order; off stops after ef_search results, as plain HNSW does.",
+		&mvvd_hnsw_iterative_scan, HNSW_ITERATIVE_STRICT,
+		iterative_scan_options, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable(
+		"mvvd.hnsw_max_scan_tuples",
+		"Elements an iterative mvvd_hnsw scan visits at most.",
+		"Bounds the work of a scan whose filter rejects almost every row.",
+		&mvvd_hnsw_max_scan_tuples, 20000, 1, INT_MAX, PGC_USERSET, 0, NULL,
+		NULL, NULL);
+	DefineCustomIntVariable(
+		"mvvd.hnsw_candidates",
+		"Members each query vector gathers, in a scan of a multivector index, "
+		"before their rows are re-scored.",
+		"Larger finds more of the true best rows and takes longer; an "
+		"iterative "
+		"scan gathers as many more as it needs.",
+		&mvvd_hnsw_candidates, 100, 1, 10000, PGC_USERSET, 0, NULL, NULL,
+		NULL);
+}
+
+/* Parses and checks WITH (m = ..., ef_construction = ...). */
+static bytea *
+hnswoptions(Datum reloptions, bool validate)
+{
+	static const relopt_parse_elt tab[] = {
+		{"m", RELOPT_TYPE_INT, offsetof(HnswOptions, m)},
+		{"ef_construction", RELOPT_TYPE_INT,
+		 offsetof(HnswOptions, ef_construction)},
+	};
+	HnswOptions *opts = (HnswOptions *) build_reloptions(
+		reloptions, validate, hnsw_relopt_kind, sizeof(HnswOptions), tab,
+		lengthof(tab));
+
+	if (validate && opts && opts->ef_construction < 2 * opts->m)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ef_construction must be at least 2 * m"),
+				 errdetail("ef_construction is %d and m is %d.",
+						   opts->ef_construction, opts->m),
+				 errhint("Raise ef_construction to %d or more, or lower m.",
+						 2 * opts->m)));
+	return (bytea *) opts;
+}
+
+int
+HnswOptionM(Relation index)
+{
+	HnswOptions *opts = (HnswOptions *) index->rd_options;
+
+	return opts ? opts->m : HNSW_DEFAULT_M;
+}
+
+int
+HnswOptionEfConstruction(Relation index)
+{
+	HnswOptions *opts = (HnswOptions *) index->rd_options;
+
+	return opts ? opts->ef_construction : HNSW_DEFAULT_EF_CONSTRUCTION;
+}
+
+/*
+ * The metric of the index's operator class, from its distance support function; *multivector
+ * says whether it indexes multivectors (their opclasses name a set distance there).
+ */
+int
+HnswMetricOf(Relation index, bool *multivector)
+{
+	FmgrInfo *proc = index_getprocinfo(index, 1, 1);
+	static const struct
+	{
+		PGFunction fn;
+		int metric;
+		bool multivector;
+	} known[] = {
+		{mvvd_l2_distance, 0, false},
+		{mvvd_vector_negative_inner_product, 1, false},
+		{mvvd_cosine_distance, 2, false},
+		{mvvd_l1_distance, 3, false},
+		{mvvd_multivector_l2_distance, 0, true},
+		{mvvd_multivector_negative_inner_product, 1, true},
+		{mvvd_multivector_cosine_distance, 2, true},
+	};
+
+	for (int i = 0; i < lengthof(known); i++)
+	{
+		if (proc->fn_addr == known[i].fn)
+		{
+			*multivector = known[i].multivector;
+			return known[i].metric;
+		}
+	}
+	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					errmsg("operator class of index \"%s\" has no distance "
+						   "mvvd_hnsw knows",
+						   RelationGetRelationName(index))));
+	return 0;
+}
+
+/*
+ * Cost of a scan: only an ORDER BY distance makes the index worth using. A search expands about
+ * its beam's worth of elements, each bringing up to 2m neighbours to measure; a scan of a
+ * multivector index runs one search per query vector (about as many as a row has vectors) with
+ * a beam of at least mvvd.hnsw_candidates. That fraction of the generic full-index cost is
+ * charged up front, the rest per tuple.
+ */
+static void
+hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+				 Cost *startup, Cost *total, Selectivity *selectivity,
+				 double *correlation, double *pages)
+{
+	GenericCosts costs;
+	double elements = path->indexinfo->tuples;
+	double rows = path->indexinfo->rel->tuples;
+	double per_row = rows > 0 && elements > rows ? elements / rows : 1;
+	int beam = per_row > 1 ? Max(mvvd_hnsw_ef_search, mvvd_hnsw_candidates)
+						   : mvvd_hnsw_ef_search;
+	double visited = per_row * beam * 2.0 * HNSW_DEFAULT_M;
+	double ratio = elements > 0 ? Min(1.0, visited / elements) : 1.0;
+
+	if (path->indexorderbys == NIL)
+	{
+		*startup = get_float8_infinity();
+		*total = get_float8_infinity();
+		*selectivity = 0;
+		*correlation = 0;
+		*pages = 0;
+		return;
+	}
+	MemSet(&costs, 0, sizeof(costs));
+	genericcostestimate(root, path, loop_count, &costs);
+	*startup = costs.indexTotalCost * ratio;
+	*total = costs.indexTotalCost;
+	*selectivity = costs.indexSelectivity;
+	*correlation = 0;
+	*pages = costs.numIndexPages;
+}
+
+static bool
+hnswvalidate(Oid opclassoid)
+{
+	return true;
+}
+
+static char *
+hnswbuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case HNSW_PHASE_LOAD:
+			return "loading tuples";
+		case HNSW_PHASE_LINK:
+			return "linking graph";
+		case HNSW_PHASE_WRITE:
+			return "writing pages";
+		case HNSW_PHASE_INSERT:
+			return "inserting into pages";
+	}
+	return NULL;
+}
+
+/* The access method's routine table. */
+Datum
+mvvd_hnsw_handler(PG_FUNCTION_ARGS)
+{
+	IndexAmRoutine *am = makeNode(IndexAmRoutine);
+
+	am->amstrategies = 0;
+	am->amsupport = 1;
+	am->amoptsprocnum = 0;
+	am->amcanorder = false;
+	am->amcanorderbyop = true;
+	am->amcanbackward = false;
+	am->amcanunique = false;
+	am->amcanmulticol = false;
+	am->amoptionalkey = true;
+	am->amsearcharray = false;
+	am->amsearchnulls = false;
+	am->amstorage = false;
+	am->amclusterable = false;
+	am->ampredlocks = false;
+	am->amcanparallel = false;
+	am->amcaninclude = false;
+	am->amusemaintenanceworkmem = true;
+	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	am->amkeytype = InvalidOid;
+
+	am->ambuild = hnswbuild;
+	am->ambuildempty = hnswbuildempty;
+	am->aminsert = hnswinsert;
+	am->ambulkdelete = hnswbulkdelete;
+	am->amvacuumcleanup = hnswvacuumcleanup;
+	am->amcanreturn = NULL;
+	am->amcostestimate = hnswcostestimate;
+	am->amoptions = hnswoptions;
+	am->amproperty = NULL;
+	am->ambuildphasename = hnswbuildphasename;
+	am->amvalidate = hnswvalidate;
+#if PG_VERSION_NUM >= 140000
+	am->amadjustmembers = NULL;
+#endif
+	am->ambeginscan = hnswbeginscan;
+	am->amrescan = hnswrescan;
+	am->amgettuple = hnswgettuple;
+	am->amgetbitmap = NULL;
+	am->amendscan = hnswendscan;
+	am->ammarkpos = NULL;
+	am->amrestrpos = NULL;
+	am->amestimateparallelscan = NULL;
+	am->aminitparallelscan = NULL;
+	am->amparallelrescan = NULL;
+
+	PG_RETURN_POINTER(am);
+}

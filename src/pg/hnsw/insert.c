@@ -1,0 +1,595 @@
+/*
+ * Inserting one element into an mvvd_hnsw index on pages (aminsert, and a build past its memory
+ * budget). The element gets the next id (a new chunk of pages when the last one is full), its
+ * vector and record are written, the core chooses its neighbours by searching the graph through
+ * callbacks, and each neighbour is linked back under an exclusive lock on its list page.
+ *
+ * Lock order: a neighbour-list page (record or upper page) may be held while vector pages are
+ * read; a vector page is never held while waiting for another lock. The metapage is locked
+ * only on its own, briefly.
+ */
+#include "postgres.h"
+
+#include "access/xloginsert.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+
+#include "pg/compat.h"
+#include "pg/hnsw/hnsw.h"
+#include "pg/guard.h"
+#include "pg/types/multivector.h"
+#include "pg/types/vector.h"
+
+/* Cosine distance is undefined for a zero vector, so such vectors are not indexed for it. */
+bool
+HnswIndexable(int metric, const float *vector, int dims)
+{
+	if (metric != 2)
+		return true;
+	for (int i = 0; i < dims; i++)
+		if (vector[i] != 0.0f)
+			return true;
+	return false;
+}
+
+/*
+ * The indexable vectors of a column value: the vector itself, or a multivector's members (for
+ * cosine, all-zero ones are left out), back to back.
+ */
+void
+HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
+{
+	const float *x;
+	int n;
+	int dims;
+	float *kept;
+
+	if (hi->multivector)
+	{
+		MultiVector *mv = DatumGetMultiVector(value);
+
+		x = mv->x;
+		n = mv->count;
+		dims = mv->dim;
+	}
+	else
+	{
+		Vector *v = DatumGetVector(value);
+
+		x = v->x;
+		n = 1;
+		dims = v->dim;
+	}
+	row->dims = dims;
+	row->count = 0;
+	row->vectors = kept = palloc(sizeof(float) * (Size) n * dims);
+	for (int i = 0; i < n; i++)
+	{
+		if (!HnswIndexable(hi->metric, x + (Size) i * dims, dims))
+			continue;
+		memcpy(kept + (Size) row->count * dims, x + (Size) i * dims,
+			   sizeof(float) * dims);
+		row->count++;
+	}
+}
+
+/* The page type of page p of a chunk. */
+static uint16
+chunk_page_type(const HnswLayout *l, uint32 p)
+{
+	if (p < l->vector_pages)
+		return HNSW_PAGE_VECTOR;
+	if (p < l->vector_pages + l->record_pages)
+		return HNSW_PAGE_RECORD;
+	return HNSW_PAGE_UPPER;
+}
+
+/*
+ * Appends (formats) the pages of a new chunk. Blocks left over from a crash between extending
+ * and recording the chunk in the metapage are formatted again rather than skipped.
+ */
+static void
+add_chunk(HnswIndex *hi, uint32 chunk)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	BlockNumber start = HnswChunkStart(l, chunk);
+	BlockNumber nblocks;
+
+	LockRelationForExtension(hi->rel, ExclusiveLock);
+	nblocks = RelationGetNumberOfBlocks(hi->rel);
+	for (uint32 p = 0; p < l->chunk_pages; p++)
+	{
+		BlockNumber block = start + p;
+		Buffer buf;
+
+		if (block < nblocks)
+			buf = ReadBufferExtended(hi->rel, MAIN_FORKNUM, block,
+									 RBM_ZERO_AND_LOCK, NULL);
+		else
+		{
+			buf = ReadBufferExtended(hi->rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL,
+									 NULL);
+			LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		}
+		if (BufferGetBlockNumber(buf) != block)
+			ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+							errmsg("index \"%s\" has an unexpected size",
+								   RelationGetRelationName(hi->rel)),
+							errdetail("Block %u was appended where block %u "
+									  "was expected.",
+									  BufferGetBlockNumber(buf), block),
+							errhint("REINDEX the index.")));
+		START_CRIT_SECTION();
+		HnswInitPage(BufferGetPage(buf), chunk_page_type(l, p));
+		MarkBufferDirty(buf);
+		if (!hi->building && RelationNeedsWAL(hi->rel))
+			log_newpage_buffer(buf, true);
+		END_CRIT_SECTION();
+		UnlockReleaseBuffer(buf);
+	}
+	UnlockRelationForExtension(hi->rel, ExclusiveLock);
+}
+
+/*
+ * Takes the next count element ids, consecutive (adding chunks as needed), and returns the
+ * first. The first vector of an index created empty fixes its dimensions.
+ */
+static uint32
+allocate_elements(HnswIndex *hi, int dims, int count)
+{
+	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
+	HnswEdit edit;
+	HnswMeta *meta;
+	uint32 id;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	if (meta->dims != 0 && meta->dims != dims)
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("different vector dimensions %d and %d", meta->dims, dims),
+			 errdetail("Index \"%s\" holds %d-dimensional vectors.",
+					   RelationGetRelationName(hi->rel), meta->dims),
+			 errhint("Declare the column as %s(%d), or index an expression "
+					 "that picks one size.",
+					 meta->multivector ? "multivector" : "vector",
+					 meta->dims)));
+	if (meta->next_id >= MVVD_NO_ELEMENT - 1 - (uint32) count)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("index \"%s\" is full",
+							   RelationGetRelationName(hi->rel)),
+						errhint("REINDEX to reclaim deleted elements.")));
+
+	HnswEditStart(&edit, hi);
+	meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+	if (meta->dims == 0)
+	{
+		meta->dims = dims;
+		HnswComputeLayout(dims, meta->m, meta->multivector, &meta->layout);
+	}
+	hi->meta = *meta;
+	id = meta->next_id;
+	meta->next_id += count;
+	while ((meta->next_id - 1) / meta->layout.elements_per_chunk >=
+		   meta->chunks)
+	{
+		add_chunk(hi, meta->chunks);
+		meta->chunks++;
+	}
+	hi->meta = *meta;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+	return id;
+}
+
+/* Reserves upper slots for an element's levels; returns the level it gets (maybe lower). */
+static int
+reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint32 *first_slot)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	uint32 chunk = id / l->elements_per_chunk;
+	Buffer buf;
+	HnswEdit edit;
+	HnswPageOpaque *opaque;
+	uint32 capacity = HnswUpperSlotsPerChunk(l);
+
+	*first_slot = 0;
+	if (level == 0)
+		return 0;
+	buf = ReadBuffer(hi->rel, HnswFirstUpperBlock(l, chunk));
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	opaque = HnswPageGetOpaque(HnswEditPage(&edit, buf));
+	level = Min((uint32) level, capacity - Min(opaque->counter, capacity));
+	*first_slot = opaque->counter;
+	opaque->counter += level;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+	return level;
+}
+
+/* Writes an element's record (empty lists): from here on it is a valid element. */
+static void
+write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
+			 uint32 upper_slot, HnswMember member)
+{
+	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
+	Buffer buf = ReadBuffer(hi->rel, place.block);
+	HnswEdit edit;
+	HnswRecord *rec;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	rec = HnswRecordIn(HnswEditPage(&edit, buf), &hi->meta.layout, place);
+	memset(rec, 0xFF, hi->meta.layout.record_bytes);
+	rec->heaptid = *heaptid;
+	rec->level = level;
+	rec->flags = HNSW_RECORD_VALID;
+	if (level > 0)
+		rec->neighbors[2 * hi->meta.m - 1] = upper_slot;
+	if (hi->multivector)
+		*HnswRecordMember(rec, hi->meta.m) = member;
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+}
+
+/* The place of id's neighbour list on a level (false if it has no such level). */
+static bool
+list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
+{
+	HnswElementInfo info;
+
+	if (level == 0)
+	{
+		*place = HnswRecordPlace(&hi->meta.layout, id);
+		return true;
+	}
+	if (!HnswReadElement(hi, id, &info) || level > info.level)
+		return false;
+	*place = HnswUpperPlace(&hi->meta.layout,
+							id / hi->meta.layout.elements_per_chunk,
+							info.upper_slot + level - 1);
+	return true;
+}
+
+/* The neighbour list at a place of a page, and how many ids it can hold. */
+static uint32 *
+list_at(Page page, HnswIndex *hi, int level, HnswPlace place, int *capacity)
+{
+	char *at = HnswPagePayload(page) + place.offset;
+
+	if (level == 0)
+	{
+		HnswRecord *rec = (HnswRecord *) at;
+
+		*capacity = HnswLevel0Capacity(rec, hi->meta.m);
+		return rec->neighbors;
+	}
+	*capacity = hi->meta.m;
+	return (uint32 *) at;
+}
+
+/*
+ * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
+ * stay after the new ones (up to the list's capacity): a concurrent insert that reached a new
+ * element through its upper levels may have linked itself there before the element's own
+ * search on this level finished.
+ */
+static void
+set_neighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
+			  bool keep_existing)
+{
+	HnswPlace place;
+	Buffer buf;
+	HnswEdit edit;
+	uint32 *list;
+	int capacity;
+	uint32 *merged;
+	int total;
+
+	if (!list_place(hi, id, level, &place))
+		return;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+	merged = palloc(sizeof(uint32) * capacity);
+	total = Min(n, capacity);
+	memcpy(merged, ids, total * sizeof(uint32));
+	if (keep_existing)
+	{
+		int earlier = HnswListLength(list, capacity);
+
+		for (int i = 0; i < earlier && total < capacity; i++)
+		{
+			bool present = false;
+
+			for (int j = 0; j < total && !present; j++)
+				present = merged[j] == list[i];
+			if (!present)
+				merged[total++] = list[i];
+		}
+	}
+	HnswWriteList(list, capacity, merged, total);
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+	pfree(merged);
+}
+
+/* Replaces the neighbour list of id on a level. */
+void
+HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
+{
+	set_neighbors(hi, id, level, ids, n, false);
+}
+
+/*
+ * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
+ * is HNSW_LINK_IF_ROOM, the heuristic chooses among the old neighbours and the new one, and with
+ * HNSW_LINK_FORCE the new one replaces the farthest kept if the heuristic dropped it. Read and written under one exclusive lock, so
+ * concurrent inserts linking to the same element do not lose each other's links. Returns
+ * whether the list now holds new_id.
+ */
+bool
+HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+			 const float *new_vector, int how)
+{
+	int dims = hi->meta.dims;
+	HnswPlace place;
+	Buffer buf;
+	uint32 *list;
+	int capacity;
+	int n;
+	HnswEdit edit;
+	bool kept_new = true;
+
+	if (!list_place(hi, base, level, &place))
+		return false;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	list = list_at(BufferGetPage(buf), hi, level, place, &capacity);
+	n = HnswListLength(list, capacity);
+	for (int i = 0; i < n; i++)
+	{
+		if (list[i] == new_id)
+		{
+			UnlockReleaseBuffer(buf);
+			return true;
+		}
+	}
+
+	if (n < capacity)
+	{
+		HnswEditStart(&edit, hi);
+		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+		list[n] = new_id;
+		if (n + 1 < capacity)
+			list[n + 1] = MVVD_NO_ELEMENT;
+		HnswEditFinish(&edit);
+	}
+	else if (how == HNSW_LINK_IF_ROOM)
+		kept_new = false;
+	else
+	{
+		float *base_vector = palloc(sizeof(float) * dims);
+		float *vectors = palloc(sizeof(float) * dims * (n + 1));
+		uint32 *ids = palloc(sizeof(uint32) * (n + 1));
+		int *kept = palloc(sizeof(int) * (n + 1));
+		uint32 *chosen = palloc(sizeof(uint32) * (n + 1));
+		int nkept;
+		mvvd_error err;
+
+		memcpy(ids, list, n * sizeof(uint32));
+		ids[n] = new_id;
+		HnswReadVector(hi, base, base_vector);
+		for (int i = 0; i < n; i++)
+			HnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
+		memcpy(vectors + (size_t) n * dims, new_vector, sizeof(float) * dims);
+		MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base_vector,
+										  vectors, n + 1, capacity, kept,
+										  &nkept, &err),
+						 &err, "pruning HNSW neighbours");
+		kept_new = false;
+		for (int i = 0; i < nkept; i++)
+			kept_new |= kept[i] == n;
+		if (!kept_new && how == HNSW_LINK_FORCE && nkept > 0)
+		{
+			kept[nkept - 1] = n;
+			kept_new = true;
+		}
+		for (int i = 0; i < nkept; i++)
+			chosen[i] = ids[kept[i]];
+		HnswEditStart(&edit, hi);
+		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+		HnswWriteList(list, capacity, chosen, nkept);
+		HnswEditFinish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+	return kept_new;
+}
+
+/* Sets the entry point, if this element's level is (still) above it; or the first element. */
+static bool
+update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
+{
+	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
+	HnswMeta *meta;
+	bool updated = false;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	if (meta->entry_id == MVVD_NO_ELEMENT ||
+		(!only_if_empty && level > meta->entry_level))
+	{
+		HnswEdit edit;
+
+		HnswEditStart(&edit, hi);
+		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta->entry_id = id;
+		meta->entry_level = level;
+		HnswEditFinish(&edit);
+		updated = true;
+	}
+	UnlockReleaseBuffer(buf);
+	return updated;
+}
+
+/*
+ * Chooses at most max neighbours among n candidates of an element (its vector given) by the
+ * heuristic, into out; returns how many.
+ */
+int
+HnswChooseNeighbors(HnswIndex *hi, const float *vector, const uint32 *cands,
+					int n, int max, uint32 *out)
+{
+	int dims = hi->meta.dims;
+	float *vectors;
+	int *kept;
+	int nkept;
+	mvvd_error err;
+
+	if (n <= max)
+	{
+		memcpy(out, cands, sizeof(uint32) * n);
+		return n;
+	}
+	vectors = palloc(sizeof(float) * dims * n);
+	kept = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+		HnswReadVector(hi, cands[i], vectors + (size_t) i * dims);
+	MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, vector, vectors, n,
+									  max, kept, &nkept, &err),
+					 &err, "choosing HNSW neighbours");
+	for (int i = 0; i < nkept; i++)
+		out[i] = cands[kept[i]];
+	pfree(vectors);
+	pfree(kept);
+	return nkept;
+}
+
+/*
+ * Moves the elements VACUUM did not mark deleted to the front of a candidate list (untouched if
+ * there are none); returns their count. Searches pass through deleted elements, but linking a new element to one would give it
+ * a neighbour that leads nowhere it could not reach already, and cost it a slot.
+ */
+static int
+keep_live(HnswIndex *hi, uint32 *ids, int n)
+{
+	int left = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		HnswElementInfo info;
+
+		if (HnswReadElement(hi, ids[i], &info) &&
+			!(info.flags & HNSW_RECORD_DELETED))
+			ids[left++] = ids[i];
+	}
+	return left;
+}
+
+/* Links a written element into the graph: finds its neighbours and links them back. */
+static void
+link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
+{
+	int m = hi->meta.m;
+	int ef = HnswOptionEfConstruction(hi->rel);
+	HnswMeta current;
+	uint32 *found = palloc(sizeof(uint32) * ef * (level + 1));
+	uint32 *chosen = palloc(sizeof(uint32) * m);
+	int counts[MVVD_HNSW_MAX_LEVEL + 1];
+	HnswGraphContext ctx;
+	mvvd_graph_callbacks cb;
+	mvvd_error err;
+	mvvd_status status;
+
+	if (update_entry(hi, id, level, true))
+		return; /* the first element of the graph */
+	HnswReadMeta(hi->rel, &current);
+	HnswGraphInit(&ctx, &cb, hi, vector);
+	status = mvvd_hnsw_find_candidates(&cb, m, ef, current.entry_id,
+									   current.entry_level, level, found,
+									   counts, &err);
+	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
+
+	for (int l = 0; l <= level; l++)
+	{
+		uint32 *cands = found + (Size) l * ef;
+		int live = keep_live(hi, cands, counts[l]);
+		/* with none live around it, paths through deleted ones are its only way in */
+		int n = HnswChooseNeighbors(hi, vector, cands,
+									live > 0 ? live : counts[l], m, chosen);
+		bool linked = false;
+
+		set_neighbors(hi, id, l, chosen, n, true);
+		for (int i = 0; i < n; i++)
+			linked |=
+				HnswLinkBack(hi, chosen[i], l, id, vector, HNSW_LINK_PRUNE);
+		/*
+		 * Every neighbour's heuristic dropped the new element (typical of a vector far from
+		 * the rest): keep it in its nearest neighbour's list anyway, or nothing would lead
+		 * to it.
+		 */
+		if (!linked && n > 0)
+			HnswLinkBack(hi, chosen[0], l, id, vector, HNSW_LINK_FORCE);
+	}
+	if (level > current.entry_level)
+		update_entry(hi, id, level, false);
+}
+
+/*
+ * Inserts the vectors of one row (one for a vector column, its members for a multivector
+ * column; all indexable, of the index's dimensions) as consecutive elements.
+ */
+void
+HnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
+				  ItemPointer heaptid)
+{
+	uint32 first = allocate_elements(hi, dims, count);
+
+	for (int i = 0; i < count; i++)
+	{
+		const float *vector = vectors + (Size) i * dims;
+		uint32 id = first + i;
+		uint32 upper_slot;
+		int level =
+			mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), hi->meta.m);
+		HnswMember member = {(uint16) i, (uint16) count};
+
+		level = reserve_upper_slots(hi, id, level, &upper_slot);
+		HnswWriteVector(hi, id, vector);
+		write_record(hi, id, heaptid, level, upper_slot, member);
+		link_element(hi, id, level, vector);
+	}
+}
+
+/* aminsert */
+bool
+hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+		   Relation heap, IndexUniqueCheck checkUnique,
+#if PG_VERSION_NUM >= 140000
+		   bool indexUnchanged,
+#endif
+		   IndexInfo *indexInfo)
+{
+	MemoryContext tmp;
+	MemoryContext old;
+	HnswIndex hi;
+	HnswRowVectors row;
+
+	if (isnull[0])
+		return false;
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw insert",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tmp);
+	HnswOpenIndex(index, &hi);
+	HnswRowVectorsOf(&hi, values[0], &row);
+	if (row.count > 0)
+		HnswInsertVectors(&hi, row.vectors, row.count, row.dims, heap_tid);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	return false;
+}

@@ -1,0 +1,236 @@
+/*
+ * Scans of an mvvd_hnsw index on a multivector column. Every vector of the query has its own
+ * search over the member vectors; the members they find lead to rows (a row's vectors are
+ * consecutive elements, and each record knows its place in its row), and every row is scored
+ * exactly with the ORDER BY operator from its vectors in the index. The next row returned is
+ * the best scored one once every search has gone deep enough: mvvd.hnsw_candidates members for
+ * the first row, and as the scan goes on, about as many members as the rows returned so far
+ * hold, so a LIMIT under a selective WHERE still fills (iterative scans). With strict order a
+ * row scoring below one already returned is left out; with relaxed order it comes out late.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "utils/hsearch.h"
+
+#include "pg/hnsw/scan.h"
+#include "pg/types/multivector.h"
+#include "pg/guard.h"
+#include "shim/mvvd_multivector.h"
+
+typedef struct ScoredRow
+{
+	double distance;
+	ItemPointerData tid;
+} ScoredRow;
+
+struct HnswRowScan
+{
+	int kind;		 /* mvvd_multivector_distance */
+	int depth;		 /* members per search before the first row */
+	int64 pulled;	 /* members taken from each search so far */
+	int64 members;	 /* members of the rows scored so far */
+	int64 scored;	 /* rows scored so far */
+	int64 returned;	 /* rows returned so far */
+	HTAB *seen;		 /* first element ids of the rows scored so far */
+	ScoredRow *heap; /* scored rows not yet returned, best on top */
+	int nheap;
+	int capacity;
+	double last_returned;
+	float *vectors; /* room for one row's vectors */
+	int vectors_capacity;
+};
+
+/* The distance the ORDER BY operator (strategy) of the index's operator class computes. */
+static int
+distance_kind(int metric, int strategy)
+{
+	static const int late_interaction[] = {MVVD_CHAMFER_L2, MVVD_MAXSIM_IP,
+										   MVVD_MAXSIM_COSINE};
+	static const int closest_pair[] = {MVVD_MIN_PAIR_L2, MVVD_MAX_PAIR_IP,
+									   MVVD_MIN_PAIR_COSINE};
+
+	if (metric < 0 || metric > 2)
+		elog(ERROR, "mvvd_hnsw: no multivector distance for metric %d",
+			 metric);
+	return strategy == 1 ? late_interaction[metric] : closest_pair[metric];
+}
+
+HnswRowScan *
+HnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
+{
+	HnswRowScan *rs = palloc0(sizeof(HnswRowScan));
+	HASHCTL ctl;
+
+	rs->kind = distance_kind(so->hi.metric, strategy);
+	rs->depth = depth;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint32);
+	ctl.entrysize = sizeof(uint32);
+	ctl.hcxt = CurrentMemoryContext;
+	rs->seen = hash_create("mvvd_hnsw rows seen", 1024, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return rs;
+}
+
+/* Whether a is better than b; NaN (cosine without a valid pair) is worst, as in ORDER BY. */
+static bool
+better(const ScoredRow *a, const ScoredRow *b)
+{
+	if (isnan(a->distance) || isnan(b->distance))
+		return !isnan(a->distance) && isnan(b->distance);
+	return a->distance < b->distance;
+}
+
+static void
+heap_push(HnswRowScan *rs, ScoredRow row)
+{
+	int i;
+
+	if (rs->nheap == rs->capacity)
+	{
+		rs->capacity = Max(64, rs->capacity * 2);
+		rs->heap = rs->heap
+					   ? repalloc(rs->heap, sizeof(ScoredRow) * rs->capacity)
+					   : palloc(sizeof(ScoredRow) * rs->capacity);
+	}
+	for (i = rs->nheap++; i > 0 && better(&row, &rs->heap[(i - 1) / 2]);
+		 i = (i - 1) / 2)
+		rs->heap[i] = rs->heap[(i - 1) / 2];
+	rs->heap[i] = row;
+}
+
+static ScoredRow
+heap_pop(HnswRowScan *rs)
+{
+	ScoredRow top = rs->heap[0];
+	ScoredRow last = rs->heap[--rs->nheap];
+	int i = 0;
+
+	for (;;)
+	{
+		int child = 2 * i + 1;
+
+		if (child >= rs->nheap)
+			break;
+		if (child + 1 < rs->nheap &&
+			better(&rs->heap[child + 1], &rs->heap[child]))
+			child++;
+		if (!better(&rs->heap[child], &last))
+			break;
+		rs->heap[i] = rs->heap[child];
+		i = child;
+	}
+	if (rs->nheap > 0)
+		rs->heap[i] = last;
+	return top;
+}
+
+/* Scores the row of element id, unless it was scored before or is gone. */
+static void
+score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
+{
+	HnswIndex *hi = &so->hi;
+	HnswElementInfo info;
+	uint32 first;
+	bool found;
+	int dims = hi->meta.dims;
+	ScoredRow row;
+
+	if (!HnswReadElement(hi, id, &info) || (info.flags & HNSW_RECORD_DELETED))
+		return;
+	first = id - info.member.index;
+	hash_search(rs->seen, &first, HASH_ENTER, &found);
+	if (found)
+		return;
+	if (info.member.count > rs->vectors_capacity)
+	{
+		rs->vectors_capacity = info.member.count;
+		rs->vectors =
+			rs->vectors ? repalloc(rs->vectors,
+								   sizeof(float) * dims * rs->vectors_capacity)
+						: palloc(sizeof(float) * dims * rs->vectors_capacity);
+	}
+	for (int i = 0; i < info.member.count; i++)
+		HnswReadVector(hi, first + i, rs->vectors + (Size) i * dims);
+	row.tid = info.heaptid;
+	row.distance = MultiVectorDistance(
+		rs->kind, rs->vectors, info.member.count, so->query, so->nquery, dims);
+	rs->scored++;
+	rs->members += info.member.count;
+	/* strict order: a row scoring below one already returned is left out */
+	if (rs->returned > 0 &&
+		mvvd_hnsw_iterative_scan == HNSW_ITERATIVE_STRICT &&
+		better(&row, &(ScoredRow){rs->last_returned}))
+		return;
+	heap_push(rs, row);
+}
+
+/* Takes up to n more members from every search; false when every search is exhausted. */
+static bool
+pull(HnswScanOpaque *so, HnswRowScan *rs, int64 n)
+{
+	bool any = false;
+
+	for (int q = 0; q < so->nquery; q++)
+	{
+		HnswQuerySearch *s = &so->searches[q];
+
+		for (int64 k = 0; k < n && !s->exhausted; k++)
+		{
+			uint32 id;
+			float distance;
+			bool found;
+			mvvd_error err;
+			mvvd_status status;
+
+			CHECK_FOR_INTERRUPTS();
+			status = mvvd_hnsw_scan_next(s->core, &s->callbacks, &id,
+										 &distance, &found, &err);
+			HnswGraphCheck(&s->graph, status, &err, "scanning an HNSW index");
+			if (!found)
+				s->exhausted = true;
+			else
+				score_row_of(so, rs, id);
+		}
+		any |= !s->exhausted;
+	}
+	rs->pulled += n;
+	return any;
+}
+
+/* How deep every search must be before the next row is returned. */
+static int64
+target_depth(HnswRowScan *rs)
+{
+	double per_row = rs->scored > 0 ? (double) rs->members / rs->scored : 1;
+
+	if (mvvd_hnsw_iterative_scan == HNSW_ITERATIVE_OFF)
+		return rs->depth;
+	return Max(rs->depth, (int64) ((rs->returned + 1) * per_row));
+}
+
+bool
+HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance)
+{
+	HnswRowScan *rs = so->rows;
+	bool more = true;
+	ScoredRow row;
+
+	while (more && rs->pulled < target_depth(rs))
+		more = pull(so, rs, target_depth(rs) - rs->pulled);
+	/* nothing left to return: an iterative scan digs further while it can */
+	while (rs->nheap == 0 && more &&
+		   mvvd_hnsw_iterative_scan != HNSW_ITERATIVE_OFF)
+		more = pull(so, rs, rs->depth);
+	if (rs->nheap == 0)
+		return false;
+	row = heap_pop(rs);
+	*tid = row.tid;
+	*distance = row.distance;
+	rs->last_returned = row.distance;
+	rs->returned++;
+	return true;
+}

@@ -1,0 +1,310 @@
+/*
+ * Reading elements from index pages, and the callbacks through which the core's graph searches
+ * read them. Each callback handles a whole neighbour list or batch of distances, so the
+ * PG_TRY that keeps Postgres errors from unwinding through C++ frames is paid once per batch.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/memutils.h"
+
+#include "pg/hnsw/hnsw.h"
+#include "pg/guard.h"
+
+/* The record at a place of a locked record page. */
+HnswRecord *
+HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place)
+{
+	return (HnswRecord *) (HnswPagePayload(page) + place.offset);
+}
+
+/*
+ * Vectors are read with a pin and no content lock: an element's vector is written once, before
+ * any link to the element exists, and never changed or reused afterwards.
+ */
+
+/* Copies an element's vector (it may span pages). */
+void
+HnswReadVector(HnswIndex *hi, uint32 id, float *out)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	HnswPlace place = HnswVectorPlace(layout, id);
+	char *dst = (char *) out;
+	uint32 remaining = layout->vector_bytes;
+
+	while (remaining > 0)
+	{
+		uint32 n = Min(remaining, HNSW_PAGE_PAYLOAD - place.offset);
+		Buffer buf = HnswPin(hi, place.block);
+
+		memcpy(dst, HnswPagePayload(BufferGetPage(buf)) + place.offset, n);
+		ReleaseBuffer(buf);
+		dst += n;
+		remaining -= n;
+		place.block++;
+		place.offset = 0;
+	}
+}
+
+/* One element of a distance batch: where its vector is, and the pins that hold it. */
+typedef struct VectorRef
+{
+	HnswPlace place;
+	Buffer buf[2]; /* the vector's page, and the next one if it continues */
+	const float *part[2];
+	uint32 first_floats; /* floats on the first page */
+} VectorRef;
+
+/* Pins the page(s) of a vector that spans at most two pages, and starts fetching it. */
+static void
+pin_vector(HnswIndex *hi, VectorRef *ref, uint32 prefetch_bytes)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	uint32 on_first =
+		Min(layout->vector_bytes, HNSW_PAGE_PAYLOAD - ref->place.offset);
+
+	ref->buf[0] = HnswPin(hi, ref->place.block);
+	ref->part[0] =
+		(const float *) (HnswPagePayload(BufferGetPage(ref->buf[0])) +
+						 ref->place.offset);
+	ref->first_floats = on_first / sizeof(float);
+	ref->buf[1] = InvalidBuffer;
+	ref->part[1] = NULL;
+	for (uint32 b = 0; b < Min(prefetch_bytes, on_first); b += 64)
+		__builtin_prefetch((const char *) ref->part[0] + b);
+	if (on_first < layout->vector_bytes)
+	{
+		ref->buf[1] = HnswPin(hi, ref->place.block + 1);
+		ref->part[1] =
+			(const float *) HnswPagePayload(BufferGetPage(ref->buf[1]));
+		for (uint32 b = 0;
+			 b < Min(prefetch_bytes, layout->vector_bytes - on_first); b += 64)
+			__builtin_prefetch((const char *) ref->part[1] + b);
+	}
+}
+
+/* The distance to a pinned vector; releases its pins. */
+static float
+use_vector(HnswIndex *hi, const float *query, VectorRef *ref)
+{
+	float d;
+
+	if (ref->buf[1] == InvalidBuffer)
+		d = hi->distance(query, ref->part[0], hi->meta.dims);
+	else
+	{
+		d = mvvd_search_distance_split(hi->metric, query, ref->part[0],
+									   ref->first_floats, ref->part[1],
+									   hi->meta.dims);
+		ReleaseBuffer(ref->buf[1]);
+	}
+	ReleaseBuffer(ref->buf[0]);
+	return d;
+}
+
+/*
+ * Distances from query to a batch of elements. The elements' pages are random, so each costs
+ * two cache misses (the buffer descriptor, to pin, and the vector); a short pipeline hides
+ * them: element i + 4's descriptor and element i + 2's vector are fetched while element i is
+ * computed, with at most six pins held at once. A vector continuing on the next page is read
+ * in its two pieces where it lies; only vectors longer than a page are copied together.
+ */
+void
+HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
+			  float *out, float *scratch)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	const uint32 prefetch_bytes = Min(layout->vector_bytes, 256);
+	bool fits_two_pages = layout->vector_bytes <= HNSW_PAGE_PAYLOAD;
+	VectorRef refs[HNSW_DISTANCE_BATCH];
+
+	if (!fits_two_pages)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			HnswReadVector(hi, ids[i], scratch);
+			out[i] = hi->distance(query, scratch, hi->meta.dims);
+		}
+		return;
+	}
+	for (int first = 0; first < n; first += HNSW_DISTANCE_BATCH)
+	{
+		int count = Min(n - first, HNSW_DISTANCE_BATCH);
+
+		for (int i = 0; i < count; i++)
+			refs[i].place = HnswVectorPlace(layout, ids[first + i]);
+		for (int i = 0; i < count + 4; i++)
+		{
+			if (i < count)
+				HnswPrefetchBlock(hi, refs[i].place.block);
+			if (i >= 2 && i - 2 < count)
+				pin_vector(hi, &refs[i - 2], prefetch_bytes);
+			if (i >= 4)
+				out[first + i - 4] = use_vector(hi, query, &refs[i - 4]);
+		}
+	}
+}
+
+/* Reads what a record says of its element; false if the element was never written. */
+bool
+HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out)
+{
+	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
+	Buffer buf = HnswPin(hi, place.block);
+	HnswRecord *rec;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	rec = HnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place);
+	out->heaptid = rec->heaptid;
+	out->level = rec->level;
+	out->flags = rec->flags;
+	out->upper_slot = rec->level > 0 ? HnswUpperSlotOf(rec, hi->meta.m) : 0;
+	if (hi->multivector)
+		out->member = *HnswRecordMember(rec, hi->meta.m);
+	else
+		out->member.index = 0, out->member.count = 1;
+	UnlockReleaseBuffer(buf);
+	return (out->flags & HNSW_RECORD_VALID) != 0;
+}
+
+/* Copies the ids of an upper slot (at most capacity). */
+static int
+read_upper_slot(HnswIndex *hi, uint32 chunk, uint32 slot, uint32 *out,
+				int capacity)
+{
+	HnswPlace place = HnswUpperPlace(&hi->meta.layout, chunk, slot);
+	Buffer buf = HnswPin(hi, place.block);
+	const uint32 *ids;
+	int n;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	ids =
+		(const uint32 *) (HnswPagePayload(BufferGetPage(buf)) + place.offset);
+	n = HnswListLength(ids, Min(capacity, hi->meta.m));
+	memcpy(out, ids, n * sizeof(uint32));
+	UnlockReleaseBuffer(buf);
+	return n;
+}
+
+/* Copies id's neighbours on a level (at most capacity); 0 for an unwritten element. */
+int
+HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
+				  int capacity)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	HnswPlace place = HnswRecordPlace(layout, id);
+	Buffer buf = HnswPin(hi, place.block);
+	HnswRecord *rec;
+	int n = 0;
+	int64 upper_slot = -1;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	rec = HnswRecordIn(BufferGetPage(buf), layout, place);
+	if ((rec->flags & HNSW_RECORD_VALID) && level <= rec->level)
+	{
+		if (level == 0)
+		{
+			n = HnswListLength(
+				rec->neighbors,
+				Min(capacity, HnswLevel0Capacity(rec, hi->meta.m)));
+			memcpy(out, rec->neighbors, n * sizeof(uint32));
+		}
+		else
+			upper_slot = (int64) HnswUpperSlotOf(rec, hi->meta.m) + level - 1;
+	}
+	UnlockReleaseBuffer(buf);
+
+	if (upper_slot >= 0 && upper_slot < HnswUpperSlotsPerChunk(layout))
+		n = read_upper_slot(hi, id / layout->elements_per_chunk,
+							(uint32) upper_slot, out, capacity);
+	return n;
+}
+
+/* Runs a callback body; an ERROR inside is saved in the context and reported as -1. */
+#define HNSW_CALLBACK_GUARD(ctx, body)                                        \
+	do                                                                        \
+	{                                                                         \
+		MemoryContext caller_mcxt = CurrentMemoryContext;                     \
+		volatile int result = 0;                                              \
+		PG_TRY();                                                             \
+		{                                                                     \
+			body;                                                             \
+		}                                                                     \
+		PG_CATCH();                                                           \
+		{                                                                     \
+			MemoryContextSwitchTo((ctx)->mcxt);                               \
+			(ctx)->error = CopyErrorData();                                   \
+			FlushErrorState();                                                \
+			MemoryContextSwitchTo(caller_mcxt);                               \
+			result = -1;                                                      \
+		}                                                                     \
+		PG_END_TRY();                                                         \
+		return result;                                                        \
+	} while (0)
+
+static int
+neighbors_callback(void *context, uint32_t id, int level, uint32_t *out,
+				   int capacity)
+{
+	HnswGraphContext *ctx = (HnswGraphContext *) context;
+
+	HNSW_CALLBACK_GUARD(ctx, {
+		CHECK_FOR_INTERRUPTS();
+		result = HnswReadNeighbors(ctx->hi, id, level, out, capacity);
+	});
+}
+
+static int
+distances_callback(void *context, const uint32_t *ids, int n, float *out)
+{
+	HnswGraphContext *ctx = (HnswGraphContext *) context;
+
+	HNSW_CALLBACK_GUARD(ctx, {
+		HnswDistances(ctx->hi, ctx->query, ids, n, out, ctx->scratch);
+	});
+}
+
+static int
+vectors_callback(void *context, const uint32_t *ids, int n, float *out)
+{
+	HnswGraphContext *ctx = (HnswGraphContext *) context;
+
+	HNSW_CALLBACK_GUARD(ctx, {
+		for (int i = 0; i < n; i++)
+			HnswReadVector(ctx->hi, ids[i],
+						   out + (size_t) i * ctx->hi->meta.dims);
+	});
+}
+
+/* Sets up the callbacks for searching hi from query. */
+void
+HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb, HnswIndex *hi,
+			  const float *query)
+{
+	ctx->hi = hi;
+	ctx->query = query;
+	ctx->scratch = palloc(hi->meta.layout.vector_bytes);
+	ctx->error = NULL;
+	ctx->mcxt = CurrentMemoryContext;
+	cb->context = ctx;
+	cb->neighbors = neighbors_callback;
+	cb->distances = distances_callback;
+	cb->vectors = vectors_callback;
+}
+
+/* Re-throws a callback's saved ERROR, or reports any other failure of a core call. */
+void
+HnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
+			   const mvvd_error *err, const char *what)
+{
+	if (status == MVVD_CALLBACK_FAILED && ctx->error != NULL)
+	{
+		ErrorData *edata = ctx->error;
+
+		ctx->error = NULL;
+		ReThrowError(edata);
+	}
+	MvvdReportStatus(status, err, what);
+}

@@ -1,0 +1,297 @@
+/*
+ * Index scans of mvvd_hnsw: ORDER BY <distance operator> query, nearest first.
+ *
+ * On a vector column, the core's resumable search runs over the pages through callbacks; each
+ * element it returns is looked up in its record (skipping ones deleted by VACUUM) and handed to
+ * the executor with its distance in xs_orderbyvals. On a multivector column every vector of the
+ * query gets such a search; the rows their nearest members belong to are re-scored exactly with
+ * the ORDER BY operator, from the vectors in the index, and returned by that score (see
+ * hnsw_rows.c). With mvvd.hnsw_iterative_scan on, a scan keeps going as long as the executor asks
+ * for rows, up to mvvd.hnsw_max_scan_tuples elements visited per search.
+ */
+#include "postgres.h"
+
+#include "access/relscan.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+
+#include "pg/hnsw/scan.h"
+#include "pg/types/multivector.h"
+#include "pg/guard.h"
+#include "pg/types/vector.h"
+
+/* Frees the core's search states (also when the scan's memory goes away on ERROR). */
+static void
+free_searches(void *arg)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) arg;
+
+	for (int i = 0; i < so->nsearches; i++)
+		if (so->searches[i].core)
+			mvvd_hnsw_scan_free(so->searches[i].core);
+	so->nsearches = 0;
+}
+
+/* ambeginscan */
+IndexScanDesc
+hnswbeginscan(Relation index, int nkeys, int norderbys)
+{
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	HnswScanOpaque *so = palloc0(sizeof(HnswScanOpaque));
+
+	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
+	so->mcxt = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw scan",
+									 ALLOCSET_DEFAULT_SIZES);
+	so->cleanup.func = free_searches;
+	so->cleanup.arg = so;
+	MemoryContextRegisterResetCallback(so->mcxt, &so->cleanup);
+	scan->opaque = so;
+	return scan;
+}
+
+/* amrescan: a new query (or the same one again) */
+void
+hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
+		   int norderbys)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys,
+				scan->numberOfOrderBys * sizeof(ScanKeyData));
+	/* resetting the context frees the previous searches through its callback */
+	MemoryContextReset(so->mcxt);
+	MemoryContextRegisterResetCallback(so->mcxt, &so->cleanup);
+	so->started = false;
+	so->exhausted = false;
+	so->null_next = 0;
+	so->nquery = 0;
+	so->query = NULL;
+	so->rows = NULL;
+}
+
+/* The query as a set of vectors, copied into the scan's memory (nquery 0 for NULL). */
+static void
+load_query(IndexScanDesc scan)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	ScanKey key = &scan->orderByData[0];
+	/* strategy 3 of a multivector operator class orders by the distance to a vector */
+	bool is_vector = !so->hi.multivector || key->sk_strategy == 3;
+
+	if (key->sk_flags & SK_ISNULL)
+		return;
+	if (is_vector)
+	{
+		Vector *v = DatumGetVector(key->sk_argument);
+
+		so->nquery = 1;
+		so->query_dims = v->dim;
+		so->query = palloc(sizeof(float) * v->dim);
+		memcpy(so->query, v->x, sizeof(float) * v->dim);
+	}
+	else
+	{
+		MultiVector *mv = DatumGetMultiVector(key->sk_argument);
+
+		so->nquery = mv->count;
+		so->query_dims = mv->dim;
+		so->query = palloc(sizeof(float) * (Size) mv->count * mv->dim);
+		memcpy(so->query, mv->x, sizeof(float) * (Size) mv->count * mv->dim);
+	}
+}
+
+/* Starts one core search per query vector, from the entry point, with a beam of ef. */
+static void
+start_searches(HnswScanOpaque *so, int ef, int mode)
+{
+	HnswIndex *hi = &so->hi;
+
+	so->searches = palloc0(sizeof(HnswQuerySearch) * so->nquery);
+	for (int i = 0; i < so->nquery; i++)
+	{
+		HnswQuerySearch *s = &so->searches[i];
+		mvvd_error err;
+		mvvd_status status;
+
+		s->core =
+			mvvd_hnsw_scan_create(ef, mvvd_hnsw_iterative_scan,
+								  (size_t) mvvd_hnsw_max_scan_tuples, &err);
+		if (s->core == NULL)
+			MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
+							 "starting an HNSW scan");
+		so->nsearches = i + 1;
+		HnswGraphInit(&s->graph, &s->callbacks, hi,
+					  so->query + (Size) i * so->query_dims);
+		status = mvvd_hnsw_scan_start(s->core, &s->callbacks, 2 * hi->meta.m,
+									  hi->meta.entry_id, hi->meta.entry_level,
+									  &err);
+		HnswGraphCheck(&s->graph, status, &err, "starting an HNSW scan");
+	}
+}
+
+/* Opens the index, checks the query and starts the searches. */
+static void
+start_scan(IndexScanDesc scan)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	HnswIndex *hi = &so->hi;
+	MemoryContext old = MemoryContextSwitchTo(so->mcxt);
+
+	so->started = true;
+	pgstat_count_index_scan(scan->indexRelation);
+	HnswOpenIndex(scan->indexRelation, hi);
+	if (scan->numberOfOrderBys == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("an mvvd_hnsw index can only be scanned with an "
+						"ORDER BY distance")));
+	load_query(scan);
+	if (so->nquery > 0 && hi->meta.dims > 0 && so->query_dims != hi->meta.dims)
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+						errmsg("different vector dimensions %d and %d",
+							   hi->meta.dims, so->query_dims),
+						errdetail("Index \"%s\" holds %d-dimensional vectors.",
+								  RelationGetRelationName(scan->indexRelation),
+								  hi->meta.dims)));
+	if (so->nquery > 0 && hi->meta.entry_id == MVVD_NO_ELEMENT)
+		so->exhausted = true;
+	else if (so->nquery > 0 && hi->multivector)
+	{
+		int depth = mvvd_hnsw_candidates;
+
+		/*
+		 * The members' searches only find candidates (rows are re-scored), so their order
+		 * does not matter: relaxed, unless the scan is not iterative at all.
+		 */
+		start_searches(so, Max(mvvd_hnsw_ef_search, depth),
+					   mvvd_hnsw_iterative_scan == HNSW_ITERATIVE_OFF
+						   ? HNSW_ITERATIVE_OFF
+						   : HNSW_ITERATIVE_RELAXED);
+		so->rows = HnswRowsStart(so, scan->orderByData[0].sk_strategy, depth);
+	}
+	else if (so->nquery > 0)
+		start_searches(so, mvvd_hnsw_ef_search, mvvd_hnsw_iterative_scan);
+	MemoryContextSwitchTo(old);
+}
+
+/* Sets the scan's current tuple. */
+static void
+set_tuple(IndexScanDesc scan, ItemPointer tid, bool null_distance,
+		  double distance)
+{
+	scan->xs_heaptid = *tid;
+	scan->xs_recheck = false;
+	scan->xs_recheckorderby = false;
+	scan->xs_orderbyvals[0] = Float8GetDatum(distance);
+	scan->xs_orderbynulls[0] = null_distance;
+}
+
+/* The heap TID of a live element (false if it was never written or is deleted). */
+static bool
+live_element(HnswScanOpaque *so, uint32 id, ItemPointer tid)
+{
+	HnswElementInfo info;
+
+	if (!HnswReadElement(&so->hi, id, &info) ||
+		(info.flags & HNSW_RECORD_DELETED))
+		return false;
+	*tid = info.heaptid;
+	return true;
+}
+
+/* The next row of a vector index, nearest first; false when there is none. */
+static bool
+next_vector_row(IndexScanDesc scan)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	HnswQuerySearch *s = &so->searches[0];
+
+	for (;;)
+	{
+		uint32 id;
+		float distance;
+		bool found;
+		mvvd_error err;
+		mvvd_status status;
+		ItemPointerData tid;
+
+		CHECK_FOR_INTERRUPTS();
+		status = mvvd_hnsw_scan_next(s->core, &s->callbacks, &id, &distance,
+									 &found, &err);
+		HnswGraphCheck(&s->graph, status, &err, "scanning an HNSW index");
+		if (!found)
+			return false;
+		if (live_element(so, id, &tid))
+		{
+			set_tuple(scan, &tid, false,
+					  mvvd_operator_distance(so->hi.metric, distance));
+			return true;
+		}
+	}
+}
+
+/* With a NULL query every distance is NULL: the rows in storage order (one per row). */
+static bool
+next_null_row(IndexScanDesc scan)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+
+	while (so->null_next < so->hi.meta.next_id)
+	{
+		HnswElementInfo info;
+		uint32 id = so->null_next++;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!HnswReadElement(&so->hi, id, &info) ||
+			(info.flags & HNSW_RECORD_DELETED) || info.member.index != 0)
+			continue;
+		set_tuple(scan, &info.heaptid, true, 0);
+		return true;
+	}
+	return false;
+}
+
+/* amgettuple */
+bool
+hnswgettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+	MemoryContext old;
+	bool found;
+
+	if (!so->started)
+		start_scan(scan);
+	if (so->exhausted)
+		return false;
+	old = MemoryContextSwitchTo(so->mcxt);
+	if (so->nquery == 0)
+		found = next_null_row(scan);
+	else if (so->rows)
+	{
+		ItemPointerData tid;
+		double distance;
+
+		found = HnswRowsNext(so, &tid, &distance);
+		if (found)
+			set_tuple(scan, &tid, false, distance);
+	}
+	else
+		found = next_vector_row(scan);
+	so->exhausted = !found;
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+/* amendscan */
+void
+hnswendscan(IndexScanDesc scan)
+{
+	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
+
+	MemoryContextDelete(so->mcxt); /* frees the core's searches */
+	pfree(so);
+	scan->opaque = NULL;
+}

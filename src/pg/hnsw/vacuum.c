@@ -1,0 +1,513 @@
+/*
+ * VACUUM of an mvvd_hnsw index: marks the elements whose heap rows are dead as deleted, then
+ * repairs every live neighbour list that pointed at a deleted element, choosing replacements
+ * among the live elements the deleted ones led to and, on upper levels or when too many around
+ * it were deleted, among those a search for the element finds; moves the entry point off a
+ * deleted element; and links back in any live element no walk from the entry point reaches.
+ * Deleted elements stay on their pages (paths still run through their lists); their space is
+ * not reused (REINDEX reclaims it).
+ */
+#include "postgres.h"
+
+#include <stdint.h>
+
+#include "access/genam.h"
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/memutils.h"
+
+#include "pg/hnsw/hnsw.h"
+#include "pg/guard.h"
+
+typedef struct VacuumState
+{
+	HnswIndex hi;
+	uint8 *deleted; /* bitmap over element ids */
+	uint32 nelements;
+	double live;
+	double newly_deleted;
+	uint32 best_live; /* a live element with the highest level */
+	int best_level;
+} VacuumState;
+
+#define IS_DELETED(vs, id)	(((vs)->deleted[(id) >> 3] >> ((id) &7)) & 1)
+#define SET_DELETED(vs, id) ((vs)->deleted[(id) >> 3] |= 1 << ((id) &7))
+
+/* Pass 1: flags the records of dead heap rows, page by page. */
+static void
+mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
+{
+	HnswIndex *hi = &vs->hi;
+	const HnswLayout *l = &hi->meta.layout;
+
+	for (uint32 first = 0, last; first < vs->nelements; first = last)
+	{
+		HnswPlace place = HnswRecordPlace(l, first);
+		Buffer buf;
+		HnswEdit edit;
+		Page page = NULL;
+
+		/* the elements whose records share first's page */
+		last = HnswRecordPageEnd(l, first, vs->nelements);
+		vacuum_delay_point();
+		buf = ReadBuffer(hi->rel, place.block);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		HnswEditStart(&edit, hi);
+		for (uint32 id = first; id < last; id++)
+		{
+			HnswRecord *rec = HnswRecordIn(page ? page : BufferGetPage(buf), l,
+										   HnswRecordPlace(l, id));
+
+			if (!(rec->flags & HNSW_RECORD_VALID))
+			{
+				SET_DELETED(vs, id);
+				continue;
+			}
+			if (!(rec->flags & HNSW_RECORD_DELETED) &&
+				callback(&rec->heaptid, cb_state))
+			{
+				if (page == NULL)
+				{
+					page = HnswEditPage(&edit, buf);
+					rec = HnswRecordIn(page, l, HnswRecordPlace(l, id));
+				}
+				rec->flags |= HNSW_RECORD_DELETED;
+				vs->newly_deleted++;
+			}
+			if (rec->flags & HNSW_RECORD_DELETED)
+				SET_DELETED(vs, id);
+			else
+			{
+				vs->live++;
+				if (rec->level > vs->best_level)
+				{
+					vs->best_level = rec->level;
+					vs->best_live = id;
+				}
+			}
+		}
+		if (page)
+			HnswEditFinish(&edit);
+		else
+			HnswEditCancel(&edit);
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/* Adds id to a candidate list unless present, deleted, or the base itself. */
+static void
+add_candidate(VacuumState *vs, uint32 *cands, int *n, uint32 id, uint32 base)
+{
+	if (id == base || id >= vs->nelements || IS_DELETED(vs, id))
+		return;
+	for (int i = 0; i < *n; i++)
+		if (cands[i] == id)
+			return;
+	cands[(*n)++] = id;
+}
+
+/* A repair search's core state, freed with the memory context it was made in (also on ERROR). */
+typedef struct RepairSearch
+{
+	mvvd_hnsw_scan *core;
+	MemoryContextCallback cleanup;
+} RepairSearch;
+
+static void
+free_repair_search(void *arg)
+{
+	RepairSearch *rs = (RepairSearch *) arg;
+
+	if (rs->core)
+		mvvd_hnsw_scan_free(rs->core);
+	rs->core = NULL;
+}
+
+/*
+ * The reached elements nearest to a vector on level 0 that a search from the entry point finds
+ * (deleted elements still hold their lists, so paths through them still lead somewhere; they
+ * are passed through, not kept): the search goes on past its beam, up to a bound, until
+ * `enough` are found.
+ */
+static void
+search_reached(VacuumState *vs, uint32 id, const float *vector,
+			   const bool *reached, int enough, uint32 *cands, int *n)
+{
+	HnswIndex *hi = &vs->hi;
+	int ef = HnswOptionEfConstruction(hi->rel);
+	RepairSearch *rs = palloc0(sizeof(RepairSearch));
+	HnswGraphContext ctx;
+	mvvd_graph_callbacks cb;
+	mvvd_error err;
+	mvvd_status status;
+	bool found = true;
+
+	rs->cleanup.func = free_repair_search;
+	rs->cleanup.arg = rs;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
+	rs->core = mvvd_hnsw_scan_create(ef, HNSW_ITERATIVE_RELAXED,
+									 (size_t) ef * 2 * hi->meta.m * 16, &err);
+	if (rs->core == NULL)
+		MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
+						 "repairing HNSW neighbours");
+	HnswGraphInit(&ctx, &cb, hi, vector);
+	status =
+		mvvd_hnsw_scan_start(rs->core, &cb, 2 * hi->meta.m, hi->meta.entry_id,
+							 hi->meta.entry_level, &err);
+	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+	while (found && *n < enough)
+	{
+		uint32 next;
+		float distance;
+
+		status =
+			mvvd_hnsw_scan_next(rs->core, &cb, &next, &distance, &found, &err);
+		HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+		if (found && next < vs->nelements && reached[next])
+			add_candidate(vs, cands, n, next, id);
+	}
+}
+
+/*
+ * What a search for one element's vector from the entry point meets on each of its levels, as
+ * an insert of it would: found once per element, when one of its lists needs it.
+ */
+typedef struct ElementSearch
+{
+	uint32 id;
+	int level;
+	const float *vector;
+	uint32 *
+		found; /* (level + 1) rows of ef_construction ids; NULL until searched */
+	int counts[MVVD_HNSW_MAX_LEVEL + 1];
+} ElementSearch;
+
+static void
+search_element(VacuumState *vs, ElementSearch *es)
+{
+	HnswIndex *hi = &vs->hi;
+	int ef = HnswOptionEfConstruction(hi->rel);
+	HnswGraphContext ctx;
+	mvvd_graph_callbacks cb;
+	mvvd_error err;
+	mvvd_status status;
+
+	es->found = palloc(sizeof(uint32) * ef * (es->level + 1));
+	HnswGraphInit(&ctx, &cb, hi, es->vector);
+	status = mvvd_hnsw_find_candidates(&cb, hi->meta.m, ef, hi->meta.entry_id,
+									   hi->meta.entry_level, es->level,
+									   es->found, es->counts, &err);
+	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+}
+
+/*
+ * Repairs one list of a live element: live neighbours plus the live neighbours of its deleted
+ * neighbours. On upper levels, and on level 0 when those do not fill the list (many deleted
+ * around it), the live elements a search meets are added too, and the element is linked back
+ * from its new neighbours: after a row is updated its old element carried the links between
+ * distant parts of the graph (its new one was linked mostly to its old self), and the deleted
+ * ones may have been its only way in. The heuristic narrows the candidates to max.
+ */
+#define REPAIR_EXPAND                                                         \
+	32 /* deleted elements a repair looks through, per list */
+
+static void
+repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
+			const uint32 *list, int n)
+{
+	HnswIndex *hi = &vs->hi;
+	int ef = HnswOptionEfConstruction(hi->rel);
+	int capacity = n + (REPAIR_EXPAND + 1) * 2 * hi->meta.m + ef;
+	uint32 *cands = palloc(sizeof(uint32) * capacity);
+	uint32 *hop = palloc(sizeof(uint32) * Max(2 * hi->meta.m, max));
+	uint32 expand[REPAIR_EXPAND];
+	int nexpand = 0;
+	int ncands = 0;
+	bool searched = false;
+	int nchosen;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (list[i] < vs->nelements && IS_DELETED(vs, list[i]))
+		{
+			if (nexpand < REPAIR_EXPAND)
+				expand[nexpand++] = list[i];
+		}
+		else
+			add_candidate(vs, cands, &ncands, list[i], es->id);
+	}
+	/*
+	 * A deleted neighbour is replaced by the live elements its paths led to, through further
+	 * deleted elements if need be (breadth first, up to a bound): when both ends of a link
+	 * between two distant parts of the graph are deleted, its live neighbours on either side
+	 * are what keeps those parts linked.
+	 */
+	for (int e = 0; e < nexpand; e++)
+	{
+		int nhop =
+			HnswReadNeighbors(hi, expand[e], level, hop, 2 * hi->meta.m);
+
+		for (int j = 0; j < nhop; j++)
+		{
+			bool seen = false;
+
+			if (hop[j] >= vs->nelements || !IS_DELETED(vs, hop[j]))
+			{
+				add_candidate(vs, cands, &ncands, hop[j], es->id);
+				continue;
+			}
+			for (int k = 0; k < nexpand && !seen; k++)
+				seen = expand[k] == hop[j];
+			if (!seen && nexpand < REPAIR_EXPAND)
+				expand[nexpand++] = hop[j];
+		}
+	}
+	if ((level > 0 || ncands < max) && hi->meta.entry_id != MVVD_NO_ELEMENT)
+	{
+		if (es->found == NULL)
+			search_element(vs, es);
+		for (int i = 0; i < es->counts[level]; i++)
+			add_candidate(vs, cands, &ncands, es->found[level * ef + i],
+						  es->id);
+		searched = true;
+	}
+	nchosen = HnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
+	HnswSetNeighbors(hi, es->id, level, hop, nchosen);
+	for (int i = 0; searched && i < nchosen; i++)
+		HnswLinkBack(hi, hop[i], level, es->id, es->vector, HNSW_LINK_PRUNE);
+}
+
+/* Pass 2: repairs the lists of live elements that point at deleted ones. */
+static void
+repair_graph(VacuumState *vs)
+{
+	HnswIndex *hi = &vs->hi;
+	int capacity = 2 * hi->meta.m;
+	uint32 *list = palloc(sizeof(uint32) * capacity);
+	float *vector = palloc(sizeof(float) * hi->meta.dims);
+	MemoryContext tmp = AllocSetContextCreate(
+		CurrentMemoryContext, "mvvd_hnsw repair", ALLOCSET_DEFAULT_SIZES);
+
+	for (uint32 id = 0; id < vs->nelements; id++)
+	{
+		HnswElementInfo header;
+		ElementSearch es;
+		MemoryContext old;
+		bool have_vector = false;
+
+		if (IS_DELETED(vs, id))
+			continue;
+		if ((id & 63) == 0)
+			vacuum_delay_point();
+		if (!HnswReadElement(hi, id, &header))
+			continue;
+		es.id = id;
+		es.level = Min(header.level, hi->meta.entry_level);
+		es.vector = vector;
+		es.found = NULL;
+		memset(es.counts, 0, sizeof(es.counts));
+		old = MemoryContextSwitchTo(tmp);
+		for (int level = 0; level <= header.level; level++)
+		{
+			int n = HnswReadNeighbors(hi, id, level, list, capacity);
+			bool broken = false;
+
+			for (int i = 0; i < n && !broken; i++)
+				broken = list[i] < vs->nelements && IS_DELETED(vs, list[i]);
+			if (!broken)
+				continue;
+			if (!have_vector)
+				HnswReadVector(hi, id, vector);
+			have_vector = true;
+			/* an element on upper levels keeps one level-0 slot for them */
+			repair_list(vs, &es, level,
+						level == 0 && header.level > 0
+							? capacity - 1
+							: (level == 0 ? capacity : hi->meta.m),
+						list, n);
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+	}
+	MemoryContextDelete(tmp);
+}
+
+/* Moves the entry point to a live element of the highest level when it was deleted. */
+static void
+repair_entry(VacuumState *vs)
+{
+	HnswIndex *hi = &vs->hi;
+	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
+	HnswMeta *meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	if (meta->entry_id != MVVD_NO_ELEMENT && meta->entry_id < vs->nelements &&
+		IS_DELETED(vs, meta->entry_id))
+	{
+		HnswEdit edit;
+
+		HnswEditStart(&edit, hi);
+		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta->entry_id = vs->live > 0 ? vs->best_live : MVVD_NO_ELEMENT;
+		meta->entry_level = vs->live > 0 ? vs->best_level : -1;
+		HnswEditFinish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Pass 3: links every live element that no walk from the entry point reaches back into the
+ * graph, from the nearest reachable elements a search finds (into their lists if they have
+ * room, else into the nearest one's, against the heuristic). Such elements lost every way in: their in-links came from deleted elements (a
+ * row updated or deleted with most of its neighbours), while their own lists needed no repair.
+ */
+#define RECONNECT_LINKS 3
+
+/*
+ * The reached elements nearest to a vector, by comparing it with every one: for an element
+ * whose level-0 neighbourhood is a closed island (a cluster whose every way in was deleted),
+ * where a search never leaves the island.
+ */
+static void
+nearest_reached(VacuumState *vs, const float *vector, const bool *reached,
+				uint32 *cands, int *n)
+{
+	HnswIndex *hi = &vs->hi;
+	uint32 ids[HNSW_DISTANCE_BATCH];
+	float distances[HNSW_DISTANCE_BATCH];
+	float best[RECONNECT_LINKS];
+	float *scratch = palloc(sizeof(float) * hi->meta.dims);
+	uint32 id = 0;
+
+	*n = 0;
+	while (id < vs->nelements)
+	{
+		int batch = 0;
+
+		for (; id < vs->nelements && batch < HNSW_DISTANCE_BATCH; id++)
+			if (reached[id] && !IS_DELETED(vs, id))
+				ids[batch++] = id;
+		HnswDistances(hi, vector, ids, batch, distances, scratch);
+		for (int i = 0; i < batch; i++)
+		{
+			/* insertion into the few best so far */
+			int at = *n < RECONNECT_LINKS ? (*n)++ : RECONNECT_LINKS;
+
+			while (at > 0 && distances[i] < best[at - 1])
+			{
+				if (at < RECONNECT_LINKS)
+				{
+					best[at] = best[at - 1];
+					cands[at] = cands[at - 1];
+				}
+				at--;
+			}
+			if (at < RECONNECT_LINKS)
+			{
+				best[at] = distances[i];
+				cands[at] = ids[i];
+			}
+		}
+	}
+}
+
+static void
+reconnect(VacuumState *vs)
+{
+	HnswIndex *hi = &vs->hi;
+	int dims = hi->meta.dims;
+	uint32 *queue =
+		palloc_extended(sizeof(uint32) * vs->nelements, MCXT_ALLOC_HUGE);
+	bool *reached =
+		palloc_extended(vs->nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	uint32 cands[RECONNECT_LINKS];
+	float *vector = palloc(sizeof(float) * dims);
+	MemoryContext tmp = AllocSetContextCreate(
+		CurrentMemoryContext, "mvvd_hnsw reconnect", ALLOCSET_DEFAULT_SIZES);
+
+	HnswReadMeta(hi->rel, &hi->meta); /* the entry point repair_entry chose */
+	if (hi->meta.entry_id >= vs->nelements)
+		return;
+	HnswMarkReachable(hi, hi->meta.entry_id, vs->nelements, reached, queue);
+	for (uint32 id = 0; id < vs->nelements; id++)
+	{
+		MemoryContext old;
+		int ncands = 0;
+		int linked = 0;
+
+		if (IS_DELETED(vs, id) || reached[id])
+			continue;
+		vacuum_delay_point();
+		old = MemoryContextSwitchTo(tmp);
+		HnswReadVector(hi, id, vector);
+		search_reached(vs, id, vector, reached, RECONNECT_LINKS, cands,
+					   &ncands);
+		if (ncands == 0)
+			nearest_reached(vs, vector, reached, cands, &ncands);
+		/* into lists with room first: pruning a list could cut off another element */
+		for (int i = 0; i < ncands; i++)
+			linked +=
+				HnswLinkBack(hi, cands[i], 0, id, vector, HNSW_LINK_IF_ROOM);
+		if (linked == 0 && ncands > 0)
+			linked +=
+				HnswLinkBack(hi, cands[0], 0, id, vector, HNSW_LINK_FORCE);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+		if (linked > 0)
+			HnswMarkReachable(hi, id, vs->nelements, reached, queue);
+	}
+	MemoryContextDelete(tmp);
+}
+
+/* ambulkdelete */
+IndexBulkDeleteResult *
+hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+			   IndexBulkDeleteCallback callback, void *callback_state)
+{
+	VacuumState vs;
+
+	memset(&vs, 0, sizeof(vs));
+	HnswOpenIndex(info->index, &vs.hi);
+	/* elements added after this point are not examined: their rows are not dead */
+	vs.nelements = vs.hi.meta.next_id;
+	vs.best_level = -1;
+	vs.deleted = palloc_extended(vs.nelements / 8 + 1,
+								 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	if (stats == NULL)
+		stats =
+			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+	if (vs.nelements > 0)
+	{
+		mark_deleted(&vs, callback, callback_state);
+		if (vs.newly_deleted > 0)
+		{
+			repair_graph(&vs);
+			repair_entry(&vs);
+			reconnect(&vs);
+		}
+	}
+	stats->tuples_removed += vs.newly_deleted;
+	stats->num_index_tuples = vs.live;
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	pfree(vs.deleted);
+	return stats;
+}
+
+/* amvacuumcleanup */
+IndexBulkDeleteResult *
+hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL)
+	{
+		stats =
+			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+		stats->num_index_tuples = info->num_heap_tuples;
+		stats->estimated_count = info->estimated_count;
+	}
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	return stats;
+}

@@ -1,0 +1,152 @@
+/*
+ * mvvd_search: weighted cross-field top-k. The files it spans:
+ *   search.c          the SQL function: arguments in, rows out, and the choice of plan
+ *   search_fields.c   each mvvd_field checked against the table: column, query, metric, index
+ *   search_sql.c      what runs as SQL with the caller's rights: the filter, row-level security
+ *   search_rows.c     scoring rows, and heaps of the best ones
+ *   search_exact.c    scoring every row (a field without an index, or a selective filter)
+ *   search_streams.c  the threshold algorithm over one index scan per field
+ *   search_combined.c an index on mvvd_unit_concat(...) that streams cosine fields fused
+ */
+#ifndef MVVD_SEARCH_H
+#define MVVD_SEARCH_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "storage/itemptr.h"
+#include "utils/relcache.h"
+
+#include "shim/mvvd_fusion.h"
+
+/* Fusion methods (the core's mvvd::fusion::Method) */
+#define SEARCH_WEIGHTED 0
+#define SEARCH_RAW		1
+#define SEARCH_RRF		2
+#define SEARCH_MIN		3
+#define SEARCH_MAX		4
+
+/* Metrics, as HnswMetricOf gives them */
+#define SEARCH_METRIC_L2	 0
+#define SEARCH_METRIC_IP	 1
+#define SEARCH_METRIC_COSINE 2
+#define SEARCH_METRIC_L1	 3
+
+#define SEARCH_MAX_K	  10000
+#define SEARCH_MAX_FIELDS 32
+#define SEARCH_RRF_C	  60.0
+
+/* One field of the call: a column of the table and its query. */
+typedef struct SearchField
+{
+	char *column;
+	AttrNumber attnum;
+	bool column_multivector;
+	bool query_multivector;
+	Datum query;		 /* detoasted, in the call's memory */
+	int metric;			 /* SEARCH_METRIC_* */
+	PGFunction distance; /* of (column value, query), as its SQL operator */
+	Relation index;		 /* an mvvd_hnsw index that orders by it, or NULL */
+	int strategy;		 /* the index's ORDER BY strategy for this query */
+	mvvd_fusion_field fusion;
+} SearchField;
+
+/* The checked arguments, and the SQL prepared for them. */
+typedef struct SearchRequest
+{
+	Relation rel;
+	int nfields;
+	SearchField *fields;
+	mvvd_fusion_field
+		*fusion; /* the fields' fusion parameters, side by side */
+	int k;
+	int method;
+	int rrf_depth;
+	const char *filter; /* NULL for none */
+	bool check_rows;	/* a filter or row-level security: rows found through
+						   * an index are checked with SQL */
+	const char *table;	/* quoted, schema-qualified */
+	SPIPlanPtr
+		all_rows; /* ctid and every field's column of the rows that pass */
+	SPIPlanPtr which_pass; /* the ctids of an array that pass */
+	MemoryContext rowcxt;  /* reset after scoring each row */
+	Oid namespace;		   /* the extension's schema */
+	Relation *indexes;	   /* the table's usable mvvd_hnsw indexes, open */
+	int nindexes;
+	Relation combined; /* a combined index of the weighted fields, or NULL */
+	Datum combined_query; /* the fields' unit queries times their weights */
+	double total_weight;  /* of the weighted fields */
+} SearchRequest;
+
+/* A row worth keeping: its place, its distance on every field, its fused score. */
+typedef struct SearchRow
+{
+	ItemPointerData tid;
+	uint8 state;  /* ROW_* */
+	bool fused;	  /* RRF: scored and offered to the top k */
+	int16 refs;	  /* heaps holding it (exact search) */
+	uint32 known; /* bit i: distances[i] is exact, not a lower bound */
+	double score;
+	double *distances; /* one per field */
+	int64 *ranks; /* RRF: 1-based rank in each field's list, 0 if absent */
+} SearchRow;
+
+#define ROW_PENDING 0 /* waiting for the filter */
+#define ROW_PASSED	1
+#define ROW_FAILED	2 /* filtered out, or NULL on a field */
+#define ROW_PRUNED	3 /* partly scored: it cannot reach the top k */
+
+/* A bounded heap of rows that keeps the best ones, the worst of them on top. */
+typedef struct RowHeap
+{
+	SearchRow **rows;
+	int n;
+	int capacity;
+	int field; /* ordered by this field's distance; -1: by fused score */
+} RowHeap;
+
+/* mvvd.search_* GUCs */
+extern int mvvd_search_max_depth;
+extern int mvvd_search_exact_rows;
+extern bool mvvd_search_combined;
+void SearchInitGucs(void);
+
+/* search_fields.c */
+void SearchResolveFields(SearchRequest *req, Datum fields_array);
+void SearchCloseIndexes(SearchRequest *req);
+int SearchMethodOf(const char *name);
+
+/* search_combined.c */
+void SearchFindCombined(SearchRequest *req);
+bool SearchInCombined(SearchRequest *req, AttrNumber attnum);
+double SearchCombinedScore(SearchRequest *req, double distance);
+
+/* search_sql.c */
+void SearchCheckFilterSyntax(const char *filter);
+void SearchCheckPrivileges(SearchRequest *req);
+void SearchPrepare(SearchRequest *req);
+Portal SearchOpenAllRows(SearchRequest *req);
+double SearchEstimateRows(SearchRequest *req);
+void SearchCheckRows(SearchRequest *req, SearchRow **rows, int n);
+
+/* search_rows.c */
+SearchRow *SearchNewRow(SearchRequest *req, ItemPointer tid);
+double SearchFieldDistance(SearchRequest *req, int i, Datum value);
+bool SearchDistances(SearchRequest *req, const Datum *values,
+					 const bool *nulls, double *distances);
+double SearchFuse(SearchRequest *req, const double *distances);
+void RowHeapInit(RowHeap *heap, int capacity, int field);
+bool RowHeapWorse(const RowHeap *heap, const SearchRow *a, const SearchRow *b);
+bool RowHeapWants(const RowHeap *heap, const SearchRow *row);
+SearchRow *RowHeapPush(RowHeap *heap, SearchRow *row);
+void RowHeapSort(RowHeap *heap);
+void SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
+			   RowHeap *top);
+
+/* search_exact.c and search_streams.c: the best rows into top; true when proven exact */
+bool SearchExact(SearchRequest *req, RowHeap *top);
+bool SearchStreams(SearchRequest *req, RowHeap *top);
+
+#endif /* MVVD_SEARCH_H */
