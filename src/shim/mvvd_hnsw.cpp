@@ -49,6 +49,11 @@ mvvd_status guarded(mvvd_error* err, Body body) noexcept {
   }
 }
 
+static_assert(static_cast<int>(mvvd::Metric::kInnerProduct) == MVVD_METRIC_INNER_PRODUCT &&
+                  static_cast<int>(mvvd::Metric::kCosine) == MVVD_METRIC_COSINE &&
+                  static_cast<int>(mvvd::Metric::kL1) == MVVD_METRIC_L1,
+              "the shim's metric numbers are the core's");
+
 mvvd::Metric metric_of(int metric) {
   mvvd::Metric m = mvvd::Metric::kL2;
   mvvd::metric_from_int(metric, &m);

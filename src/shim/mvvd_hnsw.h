@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shim/mvvd_metric.h"
 #include "shim/mvvd_status.h"
 
 #ifdef __cplusplus
@@ -21,7 +22,7 @@ extern "C" {
 #define MVVD_NO_ELEMENT 0xFFFFFFFFu
 #define MVVD_HNSW_MAX_LEVEL 16
 
-/* Metrics, as stored in an index: 0 L2, 1 inner product, 2 cosine, 3 L1. */
+/* Metrics are mvvd_metric values (shim/mvvd_metric.h). */
 typedef float (*mvvd_search_distance_fn)(const float* a, const float* b, size_t n);
 /* The search distance of a metric: L2 squared, -inner product, cosine distance, L1. */
 mvvd_search_distance_fn mvvd_search_distance(int metric) MVVD_NOEXCEPT;

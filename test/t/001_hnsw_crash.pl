@@ -77,7 +77,10 @@ sub check_index
 	note("$label: $found of $total rows found by their own vector"
 		  . ($found == $total ? '' : " (missed ids: $missed; $refound of them found at ef_search 1000)")
 		  . "; elements reported unreachable: $unreachable");
-	is($found + $refound, $total, "$label: every row is found by its own vector");
+	# An element no search can reach (all its in-links pruned by concurrent inserts) is a matter
+	# of graph quality, which mvvd_hnsw_check reports; a row missing from the index is not.
+	cmp_ok($total - $found - $refound, '<=', $unreachable,
+		"$label: every row is found by its own vector, or is an element the check reports unreachable");
 	return $total;
 }
 

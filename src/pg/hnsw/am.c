@@ -21,7 +21,7 @@
 PG_FUNCTION_INFO_V1(mvvd_hnsw_handler);
 
 int mvvd_hnsw_ef_search = 40;
-int mvvd_hnsw_iterative_scan = HNSW_ITERATIVE_STRICT;
+int mvvd_hnsw_iterative_scan = MVVD_SCAN_STRICT;
 int mvvd_hnsw_max_scan_tuples = 20000;
 int mvvd_hnsw_candidates = 100;
 
@@ -35,9 +35,9 @@ typedef struct HnswOptions
 } HnswOptions;
 
 static const struct config_enum_entry iterative_scan_options[] = {
-	{"off", HNSW_ITERATIVE_OFF, false},
-	{"relaxed_order", HNSW_ITERATIVE_RELAXED, false},
-	{"strict_order", HNSW_ITERATIVE_STRICT, false},
+	{"off", MVVD_SCAN_OFF, false},
+	{"relaxed_order", MVVD_SCAN_RELAXED, false},
+	{"strict_order", MVVD_SCAN_STRICT, false},
 	{NULL, 0, false}};
 
 /* Registers the reloptions and GUCs (from _PG_init). */
@@ -65,8 +65,8 @@ HnswInitGucs(void)
 		"rows, "
 		"in non-decreasing distance; relaxed_order may return a late find out "
 		"of order; off stops after ef_search results, as plain HNSW does.",
-		&mvvd_hnsw_iterative_scan, HNSW_ITERATIVE_STRICT,
-		iterative_scan_options, PGC_USERSET, 0, NULL, NULL, NULL);
+		&mvvd_hnsw_iterative_scan, MVVD_SCAN_STRICT, iterative_scan_options,
+		PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable(
 		"mvvd.hnsw_max_scan_tuples",
 		"Elements an iterative mvvd_hnsw scan visits at most.",
@@ -122,44 +122,6 @@ HnswOptionEfConstruction(Relation index)
 	HnswOptions *opts = (HnswOptions *) index->rd_options;
 
 	return opts ? opts->ef_construction : HNSW_DEFAULT_EF_CONSTRUCTION;
-}
-
-/*
- * The metric of the index's operator class, from its distance support function; *multivector
- * says whether it indexes multivectors (their opclasses name a set distance there).
- */
-int
-HnswMetricOf(Relation index, bool *multivector)
-{
-	FmgrInfo *proc = index_getprocinfo(index, 1, 1);
-	static const struct
-	{
-		PGFunction fn;
-		int metric;
-		bool multivector;
-	} known[] = {
-		{mvvd_l2_distance, 0, false},
-		{mvvd_vector_negative_inner_product, 1, false},
-		{mvvd_cosine_distance, 2, false},
-		{mvvd_l1_distance, 3, false},
-		{mvvd_multivector_l2_distance, 0, true},
-		{mvvd_multivector_negative_inner_product, 1, true},
-		{mvvd_multivector_cosine_distance, 2, true},
-	};
-
-	for (int i = 0; i < lengthof(known); i++)
-	{
-		if (proc->fn_addr == known[i].fn)
-		{
-			*multivector = known[i].multivector;
-			return known[i].metric;
-		}
-	}
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					errmsg("operator class of index \"%s\" has no distance "
-						   "mvvd_hnsw knows",
-						   RelationGetRelationName(index))));
-	return 0;
 }
 
 /*

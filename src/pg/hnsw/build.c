@@ -422,7 +422,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 			 RelationGetRelationName(index));
 	bs->heap = heap;
 	bs->index = index;
-	bs->metric = HnswMetricOf(index, &bs->multivector);
+	bs->metric = MvvdIndexMetric(index, &bs->multivector);
 	bs->m = HnswOptionM(index);
 	bs->ef_construction = HnswOptionEfConstruction(index);
 	bs->dims = typmod > 0 ? typmod : 0;
@@ -483,7 +483,7 @@ hnswbuildempty(Relation index)
 		ReadBufferExtended(index, INIT_FORKNUM, P_NEW, RBM_NORMAL, NULL);
 	int typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
 	bool multivector;
-	int metric = HnswMetricOf(index, &multivector);
+	int metric = MvvdIndexMetric(index, &multivector);
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	START_CRIT_SECTION();

@@ -23,6 +23,8 @@
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
+#include "pg/index/metric.h"
+#include "pg/index/ordering_scan.h"
 #include "shim/mvvd_hnsw.h"
 
 #define HNSW_MAGIC			0x4D564844 /* "MVHD" */
@@ -55,9 +57,6 @@
 #define HNSW_RECORD_DELETED 0x02
 
 /* Iterative scan modes (the values of mvvd.hnsw_iterative_scan) */
-#define HNSW_ITERATIVE_OFF	   0
-#define HNSW_ITERATIVE_RELAXED 1
-#define HNSW_ITERATIVE_STRICT  2
 
 typedef struct HnswPageOpaque
 {
@@ -196,7 +195,6 @@ extern int mvvd_hnsw_candidates;
 
 /* hnsw.c */
 void HnswInitGucs(void);
-int HnswMetricOf(Relation index, bool *multivector);
 int HnswOptionM(Relation index);
 int HnswOptionEfConstruction(Relation index);
 
@@ -301,7 +299,6 @@ int HnswChooseNeighbors(HnswIndex *hi, const float *vector,
 						const uint32 *cands, int n, int max, uint32 *out);
 void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 					  int n);
-bool HnswIndexable(int metric, const float *vector, int dims);
 
 /* hnsw_build.c, hnsw_scan.c, hnsw_vacuum.c: the access method callbacks */
 IndexBuildResult *hnswbuild(Relation heap, Relation index,

@@ -22,18 +22,6 @@
 #include "pg/types/multivector.h"
 #include "pg/types/vector.h"
 
-/* Cosine distance is undefined for a zero vector, so such vectors are not indexed for it. */
-bool
-HnswIndexable(int metric, const float *vector, int dims)
-{
-	if (metric != 2)
-		return true;
-	for (int i = 0; i < dims; i++)
-		if (vector[i] != 0.0f)
-			return true;
-	return false;
-}
-
 /*
  * The indexable vectors of a column value: the vector itself, or a multivector's members (for
  * cosine, all-zero ones are left out), back to back.
@@ -67,7 +55,7 @@ HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
 	row->vectors = kept = palloc(sizeof(float) * (Size) n * dims);
 	for (int i = 0; i < n; i++)
 	{
-		if (!HnswIndexable(hi->metric, x + (Size) i * dims, dims))
+		if (!MvvdIndexable(hi->metric, x + (Size) i * dims, dims))
 			continue;
 		memcpy(kept + (Size) row->count * dims, x + (Size) i * dims,
 			   sizeof(float) * dims);

@@ -43,28 +43,19 @@ struct HnswRowScan
 	int vectors_capacity;
 };
 
-/* The distance the ORDER BY operator (strategy) of the index's operator class computes. */
-static int
-distance_kind(int metric, int strategy)
-{
-	static const int late_interaction[] = {MVVD_CHAMFER_L2, MVVD_MAXSIM_IP,
-										   MVVD_MAXSIM_COSINE};
-	static const int closest_pair[] = {MVVD_MIN_PAIR_L2, MVVD_MAX_PAIR_IP,
-									   MVVD_MIN_PAIR_COSINE};
-
-	if (metric < 0 || metric > 2)
-		elog(ERROR, "mvvd_hnsw: no multivector distance for metric %d",
-			 metric);
-	return strategy == 1 ? late_interaction[metric] : closest_pair[metric];
-}
-
 HnswRowScan *
 HnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
 {
 	HnswRowScan *rs = palloc0(sizeof(HnswRowScan));
+	const MvvdMeasure *measure =
+		MvvdMeasureOfStrategy(so->hi.metric, true, strategy);
 	HASHCTL ctl;
 
-	rs->kind = distance_kind(so->hi.metric, strategy);
+	if (measure == NULL)
+		elog(ERROR,
+			 "mvvd_hnsw: no multivector distance for metric %d, strategy %d",
+			 so->hi.metric, strategy);
+	rs->kind = measure->multivector_kind;
 	rs->depth = depth;
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(uint32);
@@ -161,8 +152,7 @@ score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
 	rs->scored++;
 	rs->members += info.member.count;
 	/* strict order: a row scoring below one already returned is left out */
-	if (rs->returned > 0 &&
-		mvvd_hnsw_iterative_scan == HNSW_ITERATIVE_STRICT &&
+	if (rs->returned > 0 && so->mode == MVVD_SCAN_STRICT &&
 		better(&row, &(ScoredRow){rs->last_returned}))
 		return;
 	heap_push(rs, row);
@@ -203,11 +193,11 @@ pull(HnswScanOpaque *so, HnswRowScan *rs, int64 n)
 
 /* How deep every search must be before the next row is returned. */
 static int64
-target_depth(HnswRowScan *rs)
+target_depth(HnswScanOpaque *so, HnswRowScan *rs)
 {
 	double per_row = rs->scored > 0 ? (double) rs->members / rs->scored : 1;
 
-	if (mvvd_hnsw_iterative_scan == HNSW_ITERATIVE_OFF)
+	if (so->mode == MVVD_SCAN_OFF)
 		return rs->depth;
 	return Max(rs->depth, (int64) ((rs->returned + 1) * per_row));
 }
@@ -219,11 +209,10 @@ HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance)
 	bool more = true;
 	ScoredRow row;
 
-	while (more && rs->pulled < target_depth(rs))
-		more = pull(so, rs, target_depth(rs) - rs->pulled);
+	while (more && rs->pulled < target_depth(so, rs))
+		more = pull(so, rs, target_depth(so, rs) - rs->pulled);
 	/* nothing left to return: an iterative scan digs further while it can */
-	while (rs->nheap == 0 && more &&
-		   mvvd_hnsw_iterative_scan != HNSW_ITERATIVE_OFF)
+	while (rs->nheap == 0 && more && so->mode != MVVD_SCAN_OFF)
 		more = pull(so, rs, rs->depth);
 	if (rs->nheap == 0)
 		return false;

@@ -6,8 +6,9 @@
  * the executor with its distance in xs_orderbyvals. On a multivector column every vector of the
  * query gets such a search; the rows their nearest members belong to are re-scored exactly with
  * the ORDER BY operator, from the vectors in the index, and returned by that score (see
- * hnsw_rows.c). With mvvd.hnsw_iterative_scan on, a scan keeps going as long as the executor asks
- * for rows, up to mvvd.hnsw_max_scan_tuples elements visited per search.
+ * multivector_scan.c). With mvvd.hnsw_iterative_scan on (or the mode an ordering scan opened it
+ * with, see pg/index/ordering_scan.h), a scan keeps going as long as the executor asks for rows,
+ * up to mvvd.hnsw_max_scan_tuples elements visited per search.
  */
 #include "postgres.h"
 
@@ -42,6 +43,7 @@ hnswbeginscan(Relation index, int nkeys, int norderbys)
 
 	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
 	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
+	so->header.mode = MVVD_SCAN_FROM_SETTING;
 	so->mcxt = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw scan",
 									 ALLOCSET_DEFAULT_SIZES);
 	so->cleanup.func = free_searches;
@@ -116,9 +118,8 @@ start_searches(HnswScanOpaque *so, int ef, int mode)
 		mvvd_error err;
 		mvvd_status status;
 
-		s->core =
-			mvvd_hnsw_scan_create(ef, mvvd_hnsw_iterative_scan,
-								  (size_t) mvvd_hnsw_max_scan_tuples, &err);
+		s->core = mvvd_hnsw_scan_create(
+			ef, mode, (size_t) mvvd_hnsw_max_scan_tuples, &err);
 		if (s->core == NULL)
 			MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
 							 "starting an HNSW scan");
@@ -141,6 +142,9 @@ start_scan(IndexScanDesc scan)
 	MemoryContext old = MemoryContextSwitchTo(so->mcxt);
 
 	so->started = true;
+	so->mode = so->header.mode == MVVD_SCAN_FROM_SETTING
+				   ? mvvd_hnsw_iterative_scan
+				   : so->header.mode;
 	pgstat_count_index_scan(scan->indexRelation);
 	HnswOpenIndex(scan->indexRelation, hi);
 	if (scan->numberOfOrderBys == 0)
@@ -167,13 +171,12 @@ start_scan(IndexScanDesc scan)
 		 * does not matter: relaxed, unless the scan is not iterative at all.
 		 */
 		start_searches(so, Max(mvvd_hnsw_ef_search, depth),
-					   mvvd_hnsw_iterative_scan == HNSW_ITERATIVE_OFF
-						   ? HNSW_ITERATIVE_OFF
-						   : HNSW_ITERATIVE_RELAXED);
+					   so->mode == MVVD_SCAN_OFF ? MVVD_SCAN_OFF
+												 : MVVD_SCAN_RELAXED);
 		so->rows = HnswRowsStart(so, scan->orderByData[0].sk_strategy, depth);
 	}
 	else if (so->nquery > 0)
-		start_searches(so, mvvd_hnsw_ef_search, mvvd_hnsw_iterative_scan);
+		start_searches(so, mvvd_hnsw_ef_search, so->mode);
 	MemoryContextSwitchTo(old);
 }
 

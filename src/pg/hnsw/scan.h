@@ -1,6 +1,6 @@
 /*
- * The state of an mvvd_hnsw index scan, shared by hnsw_scan.c (the access method callbacks and
- * scans of vector columns) and hnsw_rows.c (scans of multivector columns, row by row).
+ * The state of an mvvd_hnsw index scan, shared by scan.c (the access method callbacks and
+ * scans of vector columns) and multivector_scan.c (scans of multivector columns, row by row).
  */
 #ifndef MVVD_HNSW_SCAN_H
 #define MVVD_HNSW_SCAN_H
@@ -20,6 +20,8 @@ typedef struct HnswRowScan HnswRowScan;
 
 typedef struct HnswScanOpaque
 {
+	MvvdScanHeader header; /* first: what an ordering scan sets */
+	MvvdScanMode mode; /* the mode of this scan, from the header or the GUC */
 	HnswIndex hi;
 	MemoryContext mcxt; /* everything of one scan; reset by rescan */
 	bool started;
@@ -34,7 +36,7 @@ typedef struct HnswScanOpaque
 	HnswRowScan *rows; /* multivector columns */
 } HnswScanOpaque;
 
-/* hnsw_rows.c */
+/* multivector_scan.c */
 HnswRowScan *HnswRowsStart(HnswScanOpaque *so, int strategy, int depth);
 bool HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance);
 

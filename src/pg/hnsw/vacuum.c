@@ -146,7 +146,7 @@ search_reached(VacuumState *vs, uint32 id, const float *vector,
 	rs->cleanup.func = free_repair_search;
 	rs->cleanup.arg = rs;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
-	rs->core = mvvd_hnsw_scan_create(ef, HNSW_ITERATIVE_RELAXED,
+	rs->core = mvvd_hnsw_scan_create(ef, MVVD_SCAN_RELAXED,
 									 (size_t) ef * 2 * hi->meta.m * 16, &err);
 	if (rs->core == NULL)
 		MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,

@@ -17,7 +17,6 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "pg/hnsw/hnsw.h"
 #include "pg/search/search.h"
 #include "pg/types/vector.h"
 
@@ -50,7 +49,7 @@ ip_index(Relation index)
 {
 	bool multivector;
 
-	return HnswMetricOf(index, &multivector) == SEARCH_METRIC_IP &&
+	return MvvdIndexMetric(index, &multivector) == MVVD_METRIC_INNER_PRODUCT &&
 		   !multivector;
 }
 
@@ -107,7 +106,7 @@ combined_parts(SearchRequest *req, Relation index, Part *parts, int capacity)
 static bool
 fields_fit(SearchRequest *req)
 {
-	if (req->method != SEARCH_WEIGHTED && req->method != SEARCH_RAW)
+	if (req->method != MVVD_FUSION_WEIGHTED && req->method != MVVD_FUSION_RAW)
 		return false;
 	for (int i = 0; i < req->nfields; i++)
 	{
@@ -116,7 +115,7 @@ fields_fit(SearchRequest *req)
 		if (f->fusion.weight == 0)
 			continue;
 		if (f->column_multivector || f->query_multivector ||
-			f->metric != SEARCH_METRIC_COSINE)
+			f->metric != MVVD_METRIC_COSINE)
 			return false;
 	}
 	return true;
@@ -203,12 +202,4 @@ SearchFindCombined(SearchRequest *req)
 			return;
 		}
 	}
-}
-
-/* The fused score of a row at the combined index's distance. */
-double
-SearchCombinedScore(SearchRequest *req, double distance)
-{
-	return mvvd_fusion_combined_score(req->method, req->total_weight,
-									  distance);
 }

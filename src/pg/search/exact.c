@@ -77,7 +77,7 @@ score_fetched(SearchRequest *req, RowHeap *heaps, int nheaps, Datum *values,
 bool
 SearchExact(SearchRequest *req, RowHeap *top)
 {
-	bool rrf = req->method == SEARCH_RRF;
+	bool rrf = req->method == MVVD_FUSION_RRF;
 	int nheaps = rrf ? req->nfields : 1;
 	RowHeap *heaps = rrf ? palloc(sizeof(RowHeap) * nheaps) : top;
 	Datum *values = palloc(sizeof(Datum) * req->nfields);

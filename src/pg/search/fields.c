@@ -18,7 +18,7 @@
 #include "utils/rel.h"
 #include "utils/typcache.h"
 
-#include "pg/hnsw/hnsw.h"
+#include "pg/index/ordering_scan.h"
 #include "pg/types/multivector.h"
 #include "pg/search/search.h"
 #include "pg/types/vector.h"
@@ -68,38 +68,10 @@ mvvd_field_multivector(PG_FUNCTION_ARGS)
 	return make_field(fcinfo, FIELD_MULTIVECTOR);
 }
 
-static const char *const metric_names[] = {"l2", "ip", "cosine", "l1"};
-
-/* How a field of each kind measures, by metric: its SQL distance, fusion scale, index strategy. */
-typedef struct FieldKind
-{
-	PGFunction distance;
-	int scale;
-	int strategy;
-} FieldKind;
-
-static const FieldKind vector_kinds[] = {
-	{mvvd_l2_distance, 0, 1},
-	{mvvd_vector_negative_inner_product, 1, 1},
-	{mvvd_cosine_distance, 2, 1},
-	{mvvd_l1_distance, 3, 1},
-};
-/* a multivector column searched with a multivector: late interaction */
-static const FieldKind late_interaction_kinds[] = {
-	{mvvd_chamfer_l2, 6, 1},
-	{mvvd_multivector_maxsim_distance, 4, 1},
-	{mvvd_multivector_maxsim_cosine_distance, 5, 1},
-};
-/* a multivector column searched with a vector: its closest member */
-static const FieldKind closest_member_kinds[] = {
-	{mvvd_multivector_vector_l2_distance, 0, 3},
-	{mvvd_multivector_vector_negative_inner_product, 1, 3},
-	{mvvd_multivector_vector_cosine_distance, 2, 3},
-};
-
 int
 SearchMethodOf(const char *name)
 {
+	/* in the order of mvvd_fusion_method */
 	static const char *const names[] = {"weighted", "raw", "rrf", "min",
 										"max"};
 
@@ -115,15 +87,14 @@ SearchMethodOf(const char *name)
 static int
 metric_of(const SearchField *f, const char *name)
 {
-	for (int i = 0; i < lengthof(metric_names); i++)
-		if (pg_strcasecmp(name, metric_names[i]) == 0 ||
-			(i == 1 && pg_strcasecmp(name, "inner_product") == 0))
-			return i;
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("unknown metric \"%s\" for column \"%s\"", name,
-						   f->column),
-					errhint("Use l2, ip, cosine or l1.")));
-	return 0;
+	int metric = MvvdMetricByName(name);
+
+	if (metric < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("unknown metric \"%s\" for column \"%s\"", name,
+							   f->column),
+						errhint("Use l2, ip, cosine or l1.")));
+	return metric;
 }
 
 /*
@@ -133,7 +104,6 @@ metric_of(const SearchField *f, const char *name)
 static void
 open_indexes(SearchRequest *req)
 {
-	Oid am = get_index_am_oid("mvvd_hnsw", true);
 	List *oids = RelationGetIndexList(req->rel);
 	ListCell *lc;
 
@@ -143,7 +113,7 @@ open_indexes(SearchRequest *req)
 	{
 		Relation index = index_open(lfirst_oid(lc), AccessShareLock);
 
-		if (index->rd_rel->relam == am && index->rd_index->indisvalid &&
+		if (MvvdIsOrderingIndex(index) && index->rd_index->indisvalid &&
 			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL))
 			req->indexes[req->nindexes++] = index;
 		else
@@ -176,7 +146,7 @@ find_index(SearchRequest *req, SearchField *f, int *metric)
 		if (index->rd_index->indnatts != 1 ||
 			index->rd_index->indkey.values[0] != f->attnum)
 			continue;
-		index_metric = HnswMetricOf(index, &multivector);
+		index_metric = MvvdIndexMetric(index, &multivector);
 		if (*metric < 0 || *metric == index_metric)
 		{
 			*metric = index_metric;
@@ -239,34 +209,30 @@ static void
 resolve_metric(SearchRequest *req, SearchField *f, const char *metric_name)
 {
 	int metric = metric_name ? metric_of(f, metric_name) : -1;
-	const FieldKind *kind;
+	const MvvdMeasure *measure;
 
 	f->index = find_index(req, f, &metric);
 	/* a column of a combined index is compared by cosine there */
 	if (metric < 0 && !f->column_multivector &&
 		SearchInCombined(req, f->attnum))
-		metric = SEARCH_METRIC_COSINE;
+		metric = MVVD_METRIC_COSINE;
 	if (metric < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no metric for column \"%s\"", f->column),
 				 errdetail("No mvvd_hnsw index on the column gives one."),
 				 errhint("Pass metric => 'l2', 'ip', 'cosine' or 'l1'.")));
-	if (f->column_multivector && metric == SEARCH_METRIC_L1)
+	measure = MvvdMeasureOfQuery(metric, f->column_multivector,
+								 f->query_multivector);
+	if (measure == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("no l1 distance for multivector column \"%s\"",
 							   f->column),
 						errhint("Use l2, ip or cosine.")));
-	if (!f->column_multivector)
-		kind = &vector_kinds[metric];
-	else if (f->query_multivector)
-		kind = &late_interaction_kinds[metric];
-	else
-		kind = &closest_member_kinds[metric];
 	f->metric = metric;
-	f->distance = kind->distance;
-	f->strategy = kind->strategy;
-	f->fusion.scale = kind->scale;
+	f->distance = measure->distance;
+	f->strategy = measure->strategy;
+	f->fusion.scale = measure->scale;
 	f->fusion.query_count =
 		f->query_multivector
 			? ((MultiVector *) DatumGetPointer(f->query))->count

@@ -18,7 +18,7 @@ SearchNewRow(SearchRequest *req, ItemPointer tid)
 
 	row->tid = *tid;
 	row->distances = palloc(sizeof(double) * req->nfields);
-	if (req->method == SEARCH_RRF)
+	if (req->method == MVVD_FUSION_RRF)
 		row->ranks = palloc0(sizeof(int64) * req->nfields);
 	return row;
 }
@@ -57,7 +57,7 @@ SearchDistances(SearchRequest *req, const Datum *values, const bool *nulls,
 double
 SearchFuse(SearchRequest *req, const double *distances)
 {
-	if (req->method == SEARCH_RRF)
+	if (req->method == MVVD_FUSION_RRF)
 		return 0;
 	return mvvd_fuse(req->method, req->fusion, req->nfields, distances);
 }

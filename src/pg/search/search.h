@@ -1,12 +1,13 @@
 /*
  * mvvd_search: weighted cross-field top-k. The files it spans:
- *   search.c          the SQL function: arguments in, rows out, and the choice of plan
- *   search_fields.c   each mvvd_field checked against the table: column, query, metric, index
- *   search_sql.c      what runs as SQL with the caller's rights: the filter, row-level security
- *   search_rows.c     scoring rows, and heaps of the best ones
- *   search_exact.c    scoring every row (a field without an index, or a selective filter)
- *   search_streams.c  the threshold algorithm over one index scan per field
- *   search_combined.c an index on mvvd_unit_concat(...) that streams cosine fields fused
+ *   search.c    the SQL function: arguments in, rows out, and the choice of plan
+ *   fields.c    each mvvd_field checked against the table: column, query, metric, index
+ *   filter.c    what runs as SQL with the caller's rights: the filter, row-level security
+ *   rows.c      scoring rows, and heaps of the best ones
+ *   exact.c     scoring every row (a field without an index, or a selective filter)
+ *   streams.c   the I/O of the threshold algorithm (src/core/threshold.hpp) over one ordering
+ *               index scan per field (pg/index/ordering_scan.h)
+ *   combined.c  an index on mvvd_unit_concat(...) that streams cosine fields fused
  */
 #ifndef MVVD_SEARCH_H
 #define MVVD_SEARCH_H
@@ -19,20 +20,8 @@
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
+#include "pg/index/metric.h"
 #include "shim/mvvd_fusion.h"
-
-/* Fusion methods (the core's mvvd::fusion::Method) */
-#define SEARCH_WEIGHTED 0
-#define SEARCH_RAW		1
-#define SEARCH_RRF		2
-#define SEARCH_MIN		3
-#define SEARCH_MAX		4
-
-/* Metrics, as HnswMetricOf gives them */
-#define SEARCH_METRIC_L2	 0
-#define SEARCH_METRIC_IP	 1
-#define SEARCH_METRIC_COSINE 2
-#define SEARCH_METRIC_L1	 3
 
 #define SEARCH_MAX_K	  10000
 #define SEARCH_MAX_FIELDS 32
@@ -46,7 +35,7 @@ typedef struct SearchField
 	bool column_multivector;
 	bool query_multivector;
 	Datum query;		 /* detoasted, in the call's memory */
-	int metric;			 /* SEARCH_METRIC_* */
+	int metric;			 /* mvvd_metric */
 	PGFunction distance; /* of (column value, query), as its SQL operator */
 	Relation index;		 /* an mvvd_hnsw index that orders by it, or NULL */
 	int strategy;		 /* the index's ORDER BY strategy for this query */
@@ -62,7 +51,7 @@ typedef struct SearchRequest
 	mvvd_fusion_field
 		*fusion; /* the fields' fusion parameters, side by side */
 	int k;
-	int method;
+	int method; /* mvvd_fusion_method */
 	int rrf_depth;
 	const char *filter; /* NULL for none */
 	bool check_rows;	/* a filter or row-level security: rows found through
@@ -113,17 +102,16 @@ extern int mvvd_search_exact_rows;
 extern bool mvvd_search_combined;
 void SearchInitGucs(void);
 
-/* search_fields.c */
+/* fields.c */
 void SearchResolveFields(SearchRequest *req, Datum fields_array);
 void SearchCloseIndexes(SearchRequest *req);
 int SearchMethodOf(const char *name);
 
-/* search_combined.c */
+/* combined.c */
 void SearchFindCombined(SearchRequest *req);
 bool SearchInCombined(SearchRequest *req, AttrNumber attnum);
-double SearchCombinedScore(SearchRequest *req, double distance);
 
-/* search_sql.c */
+/* filter.c */
 void SearchCheckFilterSyntax(const char *filter);
 void SearchCheckPrivileges(SearchRequest *req);
 void SearchPrepare(SearchRequest *req);
@@ -131,7 +119,7 @@ Portal SearchOpenAllRows(SearchRequest *req);
 double SearchEstimateRows(SearchRequest *req);
 void SearchCheckRows(SearchRequest *req, SearchRow **rows, int n);
 
-/* search_rows.c */
+/* rows.c */
 SearchRow *SearchNewRow(SearchRequest *req, ItemPointer tid);
 double SearchFieldDistance(SearchRequest *req, int i, Datum value);
 bool SearchDistances(SearchRequest *req, const Datum *values,
@@ -145,7 +133,7 @@ void RowHeapSort(RowHeap *heap);
 void SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
 			   RowHeap *top);
 
-/* search_exact.c and search_streams.c: the best rows into top; true when proven exact */
+/* exact.c and streams.c: the best rows into top; true when proven exact */
 bool SearchExact(SearchRequest *req, RowHeap *top);
 bool SearchStreams(SearchRequest *req, RowHeap *top);
 

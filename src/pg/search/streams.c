@@ -1,13 +1,10 @@
 /*
  * The index plan of mvvd_search: one mvvd_hnsw index scan per weighted field (or one scan of a
- * combined index, see search_combined.c) streams rows nearest first. Every row a stream returns
- * is scored exactly from its heap tuple, field by field, as long as it could still reach the
- * top k. For weighted, raw, min and max fusion the streams are read by the threshold algorithm:
- * a row no stream has returned yet is at least as far as each stream's last row on that field,
- * so its fused score is at most the fusion of those last distances. Once the k-th best score
- * seen reaches that bound the answer is proven (exact with respect to the streams), and the
- * search stops. The next batch comes from the stream whose last batch lowered the bound most
- * per row (Quick-Combine), so a field with a large weight is read deeper.
+ * combined index, see combined.c) streams rows nearest first. Every row a stream returns is
+ * scored exactly from its heap tuple, field by field, as long as it could still reach the top
+ * k. For weighted, raw, min and max fusion the streams are read by the threshold algorithm of
+ * the core (src/core/threshold.hpp: frontiers, the bound on unseen rows, the proof, the stream
+ * to read next); this file does the I/O: index scans, heap fetches, exact scores, the filter.
  * For reciprocal rank fusion each field's stream gives its list of the best N rows.
  */
 #include "postgres.h"
@@ -18,12 +15,11 @@
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "miscadmin.h"
-#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "pg/hnsw/hnsw.h"
+#include "pg/index/ordering_scan.h"
 #include "pg/search/search.h"
 
 /* Rows checked against the filter at once, at most. */
@@ -34,11 +30,6 @@ typedef struct Stream
 	int field; /* -1: the combined index */
 	Relation index;
 	IndexScanDesc scan;
-	double *last; /* the bound on its field: the farthest distance returned */
-	bool started; /* *last is a distance the stream returned */
-	bool done;	  /* ended, or at the depth limit */
-	double gain;  /* how much the last batch lowered the bound, per row */
-	int64 pulled;
 	SearchRow **list; /* RRF: the passing rows in stream order */
 	int nlist;
 } Stream;
@@ -55,13 +46,12 @@ typedef struct StreamSearch
 	RowHeap *top;
 	Stream *streams;
 	int nstreams;
+	mvvd_threshold *ta; /* the streams' frontiers, the bound, the proof */
 	HTAB *seen;
 	TupleTableSlot *slot;
 	Datum *values;
 	bool *nulls;
-	double *last; /* per field: the last distance of its stream (the bound) */
-	double combined_last; /* the combined index's stream: its last distance */
-	SearchRow **batch;	  /* the rows of the last pull, in stream order */
+	SearchRow **batch; /* the rows of the last pull, in stream order */
 	int nbatch;
 	SearchRow **pending; /* rows waiting for the filter */
 	int npending;
@@ -76,43 +66,24 @@ open_stream(StreamSearch *ss, Stream *s, int field)
 {
 	SearchRequest *req = ss->req;
 	SearchField *f = field >= 0 ? &req->fields[field] : NULL;
-	ScanKeyData key;
 
 	s->field = field;
-	s->last = f ? &ss->last[field] : &ss->combined_last;
 	s->index = f ? f->index : req->combined;
-	s->scan = index_beginscan(req->rel, s->index, GetActiveSnapshot(), 0, 1);
-	/* strategy 1 of the combined index's vector_ip_ops: <#> */
-	ScanKeyEntryInitialize(&key, SK_ORDER_BY, 1, f ? f->strategy : 1,
-						   InvalidOid, InvalidOid, InvalidOid,
-						   f ? f->query : req->combined_query);
-	index_rescan(s->scan, NULL, 0, &key, 1);
+	/*
+	 * Relaxed: the streams go on past the first beam, and keep a late find (strict order would
+	 * drop it), since every row a stream returns is scored exactly anyway. The combined index's
+	 * vector_ip_ops orders by <#>.
+	 */
+	s->scan = MvvdOrderingScanOpen(
+		req->rel, s->index, f ? f->strategy : MVVD_STRATEGY_DISTANCE,
+		f ? f->query : req->combined_query, MVVD_SCAN_RELAXED);
 }
 
 static void
 close_streams(StreamSearch *ss)
 {
 	for (int i = 0; i < ss->nstreams; i++)
-		index_endscan(ss->streams[i].scan);
-}
-
-/*
- * A stream's distance is computed in float32 by the index: lowered by its rounding error, it
- * is a lower bound of the exact distance.
- */
-static double
-below(double distance)
-{
-	return distance - 1e-5 * (1.0 + fabs(distance));
-}
-
-/* The best fused score a row no stream has returned yet could have. */
-static double
-unseen_bound(StreamSearch *ss)
-{
-	if (ss->req->combined)
-		return SearchCombinedScore(ss->req, below(ss->combined_last));
-	return SearchFuse(ss->req, ss->last);
+		MvvdOrderingScanClose(ss->streams[i].scan);
 }
 
 /* Whether a row whose fused score is at most bound could still enter the top k. */
@@ -120,12 +91,10 @@ static bool
 could_enter(StreamSearch *ss, double bound)
 {
 	RowHeap *top = ss->top;
-	double kth;
+	bool full = top->n == top->capacity;
 
-	if (ss->req->method == SEARCH_RRF || top->n < top->capacity)
-		return true;
-	kth = top->rows[0]->score;
-	return isnan(kth) || !(bound < kth);
+	return mvvd_threshold_could_enter(ss->ta, full,
+									  full ? top->rows[0]->score : NAN, bound);
 }
 
 /* When a field's distance is computed: weighted fields stored in the tuple, then the others. */
@@ -193,9 +162,10 @@ new_row(StreamSearch *ss, Stream *s, double distance)
 	SearchRequest *req = ss->req;
 	SearchRow *row = SearchNewRow(req, &ss->slot->tts_tid);
 
-	memcpy(row->distances, ss->last, sizeof(double) * req->nfields);
+	memcpy(row->distances, mvvd_threshold_frontiers(ss->ta),
+		   sizeof(double) * req->nfields);
 	if (s->field >= 0)
-		row->distances[s->field] = below(distance);
+		row->distances[s->field] = mvvd_threshold_below(distance);
 	if (score_row(ss, row))
 		return row;
 	pfree(row->distances);
@@ -212,7 +182,7 @@ flush(StreamSearch *ss)
 	SearchCheckRows(ss->req, ss->pending, ss->npending);
 	for (int i = 0; i < ss->npending; i++)
 		if (ss->pending[i]->state == ROW_PASSED &&
-			ss->req->method != SEARCH_RRF)
+			ss->req->method != MVVD_FUSION_RRF)
 			RowHeapPush(ss->top, ss->pending[i]);
 	ss->npending = 0;
 }
@@ -221,10 +191,11 @@ flush(StreamSearch *ss)
 static void
 offer(StreamSearch *ss, SearchRow *row)
 {
-	if (row->state == ROW_PASSED && ss->req->method != SEARCH_RRF)
+	if (row->state == ROW_PASSED && ss->req->method != MVVD_FUSION_RRF)
 		RowHeapPush(ss->top, row);
 	else if (row->state == ROW_PENDING &&
-			 (ss->req->method == SEARCH_RRF || RowHeapWants(ss->top, row)))
+			 (ss->req->method == MVVD_FUSION_RRF ||
+			  RowHeapWants(ss->top, row)))
 		ss->pending[ss->npending++] = row;
 	/* a pending row the top k does not want now never will: left unchecked */
 	if (ss->npending == CHECK_BATCH)
@@ -240,7 +211,7 @@ revisit(StreamSearch *ss, Stream *s, SearchRow *row, double distance)
 {
 	if (s->field >= 0 && !(row->known & (1u << s->field)))
 		row->distances[s->field] =
-			Min(row->distances[s->field], below(distance));
+			Min(row->distances[s->field], mvvd_threshold_below(distance));
 	if (!could_enter(ss, SearchFuse(ss->req, row->distances)) ||
 		!index_fetch_heap(s->scan, ss->slot))
 		return;
@@ -276,53 +247,34 @@ take(StreamSearch *ss, Stream *s, double distance)
 		revisit(ss, s, row, distance);
 }
 
-/* The bound on unseen rows if the stream's last distance were this one. */
-static double
-bound_with(StreamSearch *ss, Stream *s, double distance)
-{
-	double saved = *s->last;
-	double bound;
-
-	*s->last = distance;
-	bound = unseen_bound(ss);
-	*s->last = saved;
-	return bound;
-}
-
-/* Reads up to n rows from a stream. */
+/* Reads up to n rows from stream i. */
 static void
-pull(StreamSearch *ss, Stream *s, int n)
+pull(StreamSearch *ss, int i, int n)
 {
-	double before = 0;
+	Stream *s = &ss->streams[i];
 	int got = 0;
 
 	ss->nbatch = 0;
-	while (got < n && !s->done)
+	mvvd_threshold_begin_batch(ss->ta, i);
+	while (got < n && !mvvd_threshold_exhausted(ss->ta, i))
 	{
 		double distance;
 
 		CHECK_FOR_INTERRUPTS();
-		if (index_getnext_tid(s->scan, ForwardScanDirection) == NULL)
+		if (!MvvdOrderingScanNext(s->scan, &distance))
 		{
-			s->done = true;
+			mvvd_threshold_exhaust(ss->ta, i);
 			break;
 		}
-		s->done = ++s->pulled >= ss->depth_limit;
-		if (s->scan->xs_orderbynulls[0])
+		mvvd_threshold_observe(ss->ta, i, distance);
+		if (mvvd_threshold_rows_read(ss->ta, i) >= ss->depth_limit)
+			mvvd_threshold_exhaust(ss->ta, i);
+		if (isnan(distance))
 			continue;
-		distance = DatumGetFloat8(s->scan->xs_orderbyvals[0]);
-		if (!s->started)
-			*s->last = distance;
-		if (got == 0)
-			before = *s->last;
-		s->started = true;
-		/* a late find may be nearer than rows before it: the bound is the farthest */
-		*s->last = Max(*s->last, distance);
 		got++;
 		take(ss, s, distance);
 	}
-	if (got > 0)
-		s->gain = (bound_with(ss, s, before) - unseen_bound(ss)) / got;
+	mvvd_threshold_end_batch(ss->ta, i);
 }
 
 /* Whether the k-th best score seen reaches the bound on every row not seen. */
@@ -330,38 +282,19 @@ static bool
 proven(StreamSearch *ss)
 {
 	RowHeap *top = ss->top;
+	bool full = top->n == top->capacity;
 
-	if (top->n < top->capacity)
-		return false;
-	return top->rows[0]->score >= unseen_bound(ss);
-}
-
-/* The stream to read next: the one whose last batch lowered the bound most per row. */
-static Stream *
-next_stream(StreamSearch *ss)
-{
-	Stream *best = NULL;
-
-	for (int i = 0; i < ss->nstreams; i++)
-	{
-		Stream *s = &ss->streams[i];
-
-		if (s->done)
-			continue;
-		if (best == NULL || s->gain > best->gain ||
-			(s->gain == best->gain && s->pulled < best->pulled))
-			best = s;
-	}
-	return best;
+	return mvvd_threshold_proven(ss->ta, full,
+								 full ? top->rows[0]->score : NAN);
 }
 
 static bool
 threshold_algorithm(StreamSearch *ss)
 {
-	Stream *s;
+	int next;
 
 	for (int i = 0; i < ss->nstreams; i++)
-		pull(ss, &ss->streams[i], ss->batch_size);
+		pull(ss, i, ss->batch_size);
 	for (;;)
 	{
 		if (proven(ss))
@@ -372,10 +305,10 @@ threshold_algorithm(StreamSearch *ss)
 			flush(ss);
 			continue;
 		}
-		s = next_stream(ss);
-		if (s == NULL)
+		next = mvvd_threshold_next_stream(ss->ta);
+		if (next < 0)
 			return false;
-		pull(ss, s, ss->batch_size);
+		pull(ss, next, ss->batch_size);
 	}
 }
 
@@ -393,9 +326,10 @@ rank_lists(StreamSearch *ss)
 		Stream *s = &ss->streams[i];
 
 		s->list = palloc(sizeof(SearchRow *) * req->rrf_depth);
-		while (s->nlist < req->rrf_depth && !s->done)
+		while (s->nlist < req->rrf_depth &&
+			   !mvvd_threshold_exhausted(ss->ta, i))
 		{
-			pull(ss, s, Min(req->rrf_depth - s->nlist, CHECK_BATCH));
+			pull(ss, i, Min(req->rrf_depth - s->nlist, CHECK_BATCH));
 			flush(ss);
 			for (int j = 0; j < ss->nbatch && s->nlist < req->rrf_depth; j++)
 				if (ss->batch[j]->state == ROW_PASSED)
@@ -410,6 +344,33 @@ rank_lists(StreamSearch *ss)
 }
 
 static void
+free_threshold(void *arg)
+{
+	mvvd_threshold_free((mvvd_threshold *) arg);
+}
+
+/* The core's threshold algorithm over the open streams, freed with the call's memory. */
+static void
+start_threshold(StreamSearch *ss)
+{
+	int *stream_fields = palloc(sizeof(int) * ss->nstreams);
+	/* in the call's memory: the callback outlives this frame */
+	MemoryContextCallback *free_ta = palloc(sizeof(MemoryContextCallback));
+	mvvd_error err;
+
+	for (int i = 0; i < ss->nstreams; i++)
+		stream_fields[i] = ss->streams[i].field;
+	if (mvvd_threshold_create(ss->req->method, ss->req->fusion,
+							  ss->req->nfields, stream_fields, ss->nstreams,
+							  ss->req->total_weight, &ss->ta, &err) != MVVD_OK)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+						errmsg("mvvd_search: %s", err.message)));
+	free_ta->func = free_threshold;
+	free_ta->arg = ss->ta;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, free_ta);
+}
+
+static void
 init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 {
 	HASHCTL ctl;
@@ -419,13 +380,10 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 	ss->top = top;
 	ss->batch_size = Min(Max(req->k, 16), CHECK_BATCH);
 	ss->depth_limit = Max((int64) mvvd_search_max_depth, 4 * (int64) req->k);
-	if (req->method == SEARCH_RRF)
+	if (req->method == MVVD_FUSION_RRF)
 		ss->depth_limit = Max(ss->depth_limit, 4 * (int64) req->rrf_depth);
 	ss->values = palloc(sizeof(Datum) * req->nfields);
 	ss->nulls = palloc(sizeof(bool) * req->nfields);
-	ss->last = palloc(sizeof(double) * req->nfields);
-	for (int i = 0; i < req->nfields; i++)
-		ss->last[i] = mvvd_fusion_min_distance(req->fields[i].fusion.scale);
 	ss->batch = palloc(sizeof(SearchRow *) * CHECK_BATCH);
 	ss->pending = palloc(sizeof(SearchRow *) * CHECK_BATCH);
 	memset(&ctl, 0, sizeof(ctl));
@@ -435,7 +393,6 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 	ss->seen = hash_create("mvvd_search rows seen", 4096, &ctl,
 						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ss->slot = table_slot_create(req->rel, NULL);
-	ss->combined_last = -INFINITY;
 	ss->streams = palloc0(sizeof(Stream) * req->nfields);
 	if (req->combined)
 		open_stream(ss, &ss->streams[ss->nstreams++], -1);
@@ -443,30 +400,23 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 		for (int i = 0; i < req->nfields; i++)
 			if (req->fields[i].fusion.weight > 0)
 				open_stream(ss, &ss->streams[ss->nstreams++], i);
+	start_threshold(ss);
 }
 
 bool
 SearchStreams(SearchRequest *req, RowHeap *top)
 {
 	StreamSearch ss;
-	int nest = NewGUCNestLevel();
 	bool exact;
 
-	/*
-	 * The streams must go on past ef_search rows, and keep a late find (strict order would
-	 * drop it): every row a stream returns is scored exactly anyway.
-	 */
-	(void) set_config_option("mvvd.hnsw_iterative_scan", "relaxed_order",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-							 0, false);
 	init_search(&ss, req, top);
 	if (req->check_rows)
 		SearchCheckRows(req, NULL, 0); /* a filter that cannot run fails now */
-	exact =
-		req->method == SEARCH_RRF ? rank_lists(&ss) : threshold_algorithm(&ss);
+	exact = req->method == MVVD_FUSION_RRF ? rank_lists(&ss)
+										   : threshold_algorithm(&ss);
 	for (int i = 0; i < ss.nstreams; i++)
 		elog(DEBUG1, "mvvd_search: read %lld rows of index \"%s\"",
-			 (long long) ss.streams[i].pulled,
+			 (long long) mvvd_threshold_rows_read(ss.ta, i),
 			 RelationGetRelationName(ss.streams[i].index));
 	elog(DEBUG1,
 		 "mvvd_search: %ld distinct rows, %lld in reach of the top k, %s",
@@ -474,6 +424,5 @@ SearchStreams(SearchRequest *req, RowHeap *top)
 		 exact ? "proven" : "not proven");
 	close_streams(&ss);
 	ExecDropSingleTupleTableSlot(ss.slot);
-	AtEOXact_GUC(true, nest);
 	return exact;
 }
