@@ -126,6 +126,15 @@ SELECT f AS fusion, (searched(f)).ids = reference(f) AS same_rows, (searched(f))
 FROM unnest(ARRAY['weighted', 'raw', 'min', 'max']) f;
 SELECT (searched('weighted', 'category = 2 AND price > 100')).ids
 	= reference('weighted', 'category = 2 AND price > 100') AS same_rows_filtered;
+-- The streams go past the first beam, in relaxed order, whatever the session's setting (which
+-- mvvd_search leaves as it was).
+SET mvvd.hnsw_iterative_scan = off;
+SET mvvd.hnsw_ef_search = 10;
+SELECT (searched('weighted', 'category = 2 AND price > 100')).*,
+	reference('weighted', 'category = 2 AND price > 100') AS reference;
+SHOW mvvd.hnsw_iterative_scan;
+RESET mvvd.hnsw_ef_search;
+RESET mvvd.hnsw_iterative_scan;
 -- the metric comes from the index when not given
 SELECT (SELECT array_agg(row_id) FROM mvvd_search('products', ARRAY[mvvd_field('title', '[1,0,0]'::vector)], k => 3))
 	= (SELECT array_agg(ctid) FROM (SELECT ctid FROM products WHERE title IS NOT NULL ORDER BY title <-> '[1,0,0]', ctid LIMIT 3) t) AS metric_from_index;
