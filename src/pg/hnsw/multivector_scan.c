@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "lib/pairingheap.h"
 #include "miscadmin.h"
 #include "utils/hsearch.h"
 
@@ -22,26 +23,44 @@
 
 typedef struct ScoredRow
 {
+	pairingheap_node node;
 	double distance;
 	ItemPointerData tid;
 } ScoredRow;
 
 struct HnswRowScan
 {
-	int kind;		 /* mvvd_multivector_distance */
-	int depth;		 /* members per search before the first row */
-	int64 pulled;	 /* members taken from each search so far */
-	int64 members;	 /* members of the rows scored so far */
-	int64 scored;	 /* rows scored so far */
-	int64 returned;	 /* rows returned so far */
-	HTAB *seen;		 /* first element ids of the rows scored so far */
-	ScoredRow *heap; /* scored rows not yet returned, best on top */
-	int nheap;
-	int capacity;
+	int kind;		   /* mvvd_multivector_distance */
+	int depth;		   /* members per search before the first row */
+	int64 pulled;	   /* members taken from each search so far */
+	int64 members;	   /* members of the rows scored so far */
+	int64 scored;	   /* rows scored so far */
+	int64 returned;	   /* rows returned so far */
+	HTAB *seen;		   /* first element ids of the rows scored so far */
+	pairingheap *heap; /* scored rows not yet returned, best first */
 	double last_returned;
 	float *vectors; /* room for one row's vectors */
 	int vectors_capacity;
 };
+
+/* Whether a is better than b; NaN (cosine without a valid pair) is worst, as in ORDER BY. */
+static bool
+better(const ScoredRow *a, const ScoredRow *b)
+{
+	if (isnan(a->distance) || isnan(b->distance))
+		return !isnan(a->distance) && isnan(b->distance);
+	return a->distance < b->distance;
+}
+
+/* The pairing heap's order: > 0 when a comes out before b. */
+static int
+compare_rows(const pairingheap_node *a, const pairingheap_node *b, void *arg)
+{
+	const ScoredRow *x = pairingheap_const_container(ScoredRow, node, a);
+	const ScoredRow *y = pairingheap_const_container(ScoredRow, node, b);
+
+	return better(x, y) ? 1 : better(y, x) ? -1 : 0;
+}
 
 HnswRowScan *
 HnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
@@ -63,60 +82,8 @@ HnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
 	ctl.hcxt = CurrentMemoryContext;
 	rs->seen = hash_create("mvvd_hnsw rows seen", 1024, &ctl,
 						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	rs->heap = pairingheap_allocate(compare_rows, NULL);
 	return rs;
-}
-
-/* Whether a is better than b; NaN (cosine without a valid pair) is worst, as in ORDER BY. */
-static bool
-better(const ScoredRow *a, const ScoredRow *b)
-{
-	if (isnan(a->distance) || isnan(b->distance))
-		return !isnan(a->distance) && isnan(b->distance);
-	return a->distance < b->distance;
-}
-
-static void
-heap_push(HnswRowScan *rs, ScoredRow row)
-{
-	int i;
-
-	if (rs->nheap == rs->capacity)
-	{
-		rs->capacity = Max(64, rs->capacity * 2);
-		rs->heap = rs->heap
-					   ? repalloc(rs->heap, sizeof(ScoredRow) * rs->capacity)
-					   : palloc(sizeof(ScoredRow) * rs->capacity);
-	}
-	for (i = rs->nheap++; i > 0 && better(&row, &rs->heap[(i - 1) / 2]);
-		 i = (i - 1) / 2)
-		rs->heap[i] = rs->heap[(i - 1) / 2];
-	rs->heap[i] = row;
-}
-
-static ScoredRow
-heap_pop(HnswRowScan *rs)
-{
-	ScoredRow top = rs->heap[0];
-	ScoredRow last = rs->heap[--rs->nheap];
-	int i = 0;
-
-	for (;;)
-	{
-		int child = 2 * i + 1;
-
-		if (child >= rs->nheap)
-			break;
-		if (child + 1 < rs->nheap &&
-			better(&rs->heap[child + 1], &rs->heap[child]))
-			child++;
-		if (!better(&rs->heap[child], &last))
-			break;
-		rs->heap[i] = rs->heap[child];
-		i = child;
-	}
-	if (rs->nheap > 0)
-		rs->heap[i] = last;
-	return top;
 }
 
 /* Scores the row of element id, unless it was scored before or is gone. */
@@ -128,7 +95,7 @@ score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
 	uint32 first;
 	bool found;
 	int dims = hi->meta.dims;
-	ScoredRow row;
+	ScoredRow *row;
 
 	if (!HnswReadElement(hi, id, &info) || (info.flags & HNSW_RECORD_DELETED))
 		return;
@@ -146,16 +113,20 @@ score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
 	}
 	for (int i = 0; i < info.member.count; i++)
 		HnswReadVector(hi, first + i, rs->vectors + (Size) i * dims);
-	row.tid = info.heaptid;
-	row.distance = MultiVectorDistance(
+	row = palloc(sizeof(ScoredRow));
+	row->tid = info.heaptid;
+	row->distance = MultiVectorDistance(
 		rs->kind, rs->vectors, info.member.count, so->query, so->nquery, dims);
 	rs->scored++;
 	rs->members += info.member.count;
 	/* strict order: a row scoring below one already returned is left out */
 	if (rs->returned > 0 && so->mode == MVVD_SCAN_STRICT &&
-		better(&row, &(ScoredRow){rs->last_returned}))
+		better(row, &(ScoredRow){.distance = rs->last_returned}))
+	{
+		pfree(row);
 		return;
-	heap_push(rs, row);
+	}
+	pairingheap_add(rs->heap, &row->node);
 }
 
 /* Takes up to n more members from every search; false when every search is exhausted. */
@@ -207,19 +178,21 @@ HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance)
 {
 	HnswRowScan *rs = so->rows;
 	bool more = true;
-	ScoredRow row;
+	ScoredRow *row;
 
 	while (more && rs->pulled < target_depth(so, rs))
 		more = pull(so, rs, target_depth(so, rs) - rs->pulled);
 	/* nothing left to return: an iterative scan digs further while it can */
-	while (rs->nheap == 0 && more && so->mode != MVVD_SCAN_OFF)
+	while (pairingheap_is_empty(rs->heap) && more && so->mode != MVVD_SCAN_OFF)
 		more = pull(so, rs, rs->depth);
-	if (rs->nheap == 0)
+	if (pairingheap_is_empty(rs->heap))
 		return false;
-	row = heap_pop(rs);
-	*tid = row.tid;
-	*distance = row.distance;
-	rs->last_returned = row.distance;
+	row = pairingheap_container(ScoredRow, node,
+								pairingheap_remove_first(rs->heap));
+	*tid = row->tid;
+	*distance = row->distance;
+	rs->last_returned = row->distance;
 	rs->returned++;
+	pfree(row);
 	return true;
 }

@@ -36,7 +36,7 @@ offer(SearchRequest *req, RowHeap *heaps, int nheaps, const SearchRow *probe)
 
 	for (int i = 0; i < nheaps; i++)
 	{
-		if (heaps[i].capacity == 0 || !RowHeapWants(&heaps[i], probe))
+		if (!RowHeapWants(&heaps[i], probe))
 			continue;
 		if (row == NULL)
 		{
@@ -108,9 +108,8 @@ SearchExact(SearchRequest *req, RowHeap *top)
 
 		for (int i = 0; i < nheaps; i++)
 		{
-			RowHeapSort(&heaps[i]);
-			lists[i] = heaps[i].rows;
-			lengths[i] = heaps[i].n;
+			lists[i] = RowHeapSorted(&heaps[i]);
+			lengths[i] = RowHeapCount(&heaps[i]);
 		}
 		SearchRrf(req, lists, lengths, top);
 	}

@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "lib/binaryheap.h"
 #include "utils/memutils.h"
 
 #include "pg/search/search.h"
@@ -62,123 +63,94 @@ SearchFuse(SearchRequest *req, const double *distances)
 	return mvvd_fuse(req->method, req->fusion, req->nfields, distances);
 }
 
-void
-RowHeapInit(RowHeap *heap, int capacity, int field)
+/*
+ * > 0 when a ranks below b on the field (-1: by fused score): a lower score or a larger
+ * distance, NaN last, then the later TID.
+ */
+static int
+rank_order(int field, const SearchRow *a, const SearchRow *b)
 {
-	heap->rows = palloc(sizeof(SearchRow *) * capacity);
-	heap->n = 0;
-	heap->capacity = capacity;
-	heap->field = field;
-}
-
-/* Whether a ranks below b: a lower score or a larger distance, NaN last, then the later TID. */
-bool
-RowHeapWorse(const RowHeap *heap, const SearchRow *a, const SearchRow *b)
-{
-	double x = heap->field < 0 ? a->score : a->distances[heap->field];
-	double y = heap->field < 0 ? b->score : b->distances[heap->field];
+	double x = field < 0 ? a->score : a->distances[field];
+	double y = field < 0 ? b->score : b->distances[field];
 
 	if (isnan(x) || isnan(y))
 	{
 		if (isnan(x) != isnan(y))
-			return isnan(x);
+			return isnan(x) ? 1 : -1;
 	}
 	else if (x != y)
-		return heap->field < 0 ? x < y : x > y;
-	return ItemPointerCompare((ItemPointer) &a->tid, (ItemPointer) &b->tid) >
-		   0;
+		return (field < 0 ? x < y : x > y) ? 1 : -1;
+	return ItemPointerCompare((ItemPointer) &a->tid, (ItemPointer) &b->tid);
 }
 
-/* Whether the row would be kept (the heap is not full, or it beats the worst kept). */
+/* The binary heap's order, arg pointing at the field: the worst row comes first. */
+static int
+worst_first(Datum a, Datum b, void *arg)
+{
+	return rank_order(*(const int *) arg,
+					  (const SearchRow *) DatumGetPointer(a),
+					  (const SearchRow *) DatumGetPointer(b));
+}
+
+/* qsort's order of an array of rows, arg pointing at the field: the best row first. */
+static int
+best_first(const void *a, const void *b, void *arg)
+{
+	return rank_order(*(const int *) arg, *(SearchRow *const *) a,
+					  *(SearchRow *const *) b);
+}
+
+void
+RowHeapInit(RowHeap *heap, int capacity, int field)
+{
+	heap->capacity = capacity;
+	heap->field = field;
+	heap->rows =
+		binaryheap_allocate(Max(capacity, 1), worst_first, &heap->field);
+}
+
+SearchRow *
+RowHeapWorst(const RowHeap *heap)
+{
+	return (SearchRow *) DatumGetPointer(binaryheap_first(heap->rows));
+}
+
 bool
 RowHeapWants(const RowHeap *heap, const SearchRow *row)
 {
-	return heap->n < heap->capacity || RowHeapWorse(heap, heap->rows[0], row);
+	if (!RowHeapFull(heap))
+		return true;
+	return heap->capacity > 0 &&
+		   rank_order(heap->field, RowHeapWorst(heap), row) > 0;
 }
 
-static void
-sift_down(RowHeap *heap, int i)
-{
-	for (;;)
-	{
-		int worst = i;
-		int l = 2 * i + 1;
-		int r = l + 1;
-		SearchRow *tmp;
-
-		if (l < heap->n &&
-			RowHeapWorse(heap, heap->rows[l], heap->rows[worst]))
-			worst = l;
-		if (r < heap->n &&
-			RowHeapWorse(heap, heap->rows[r], heap->rows[worst]))
-			worst = r;
-		if (worst == i)
-			return;
-		tmp = heap->rows[i];
-		heap->rows[i] = heap->rows[worst];
-		heap->rows[worst] = tmp;
-		i = worst;
-	}
-}
-
-/*
- * Offers a row; returns the row that left the heap (the worst one it replaced, or the row
- * itself when it is not wanted), or NULL when the heap just grew.
- */
 SearchRow *
 RowHeapPush(RowHeap *heap, SearchRow *row)
 {
 	SearchRow *out;
-	int i;
 
 	if (!RowHeapWants(heap, row))
 		return row;
-	if (heap->n == heap->capacity)
+	if (!RowHeapFull(heap))
 	{
-		out = heap->rows[0];
-		heap->rows[0] = row;
-		sift_down(heap, 0);
-		return out;
+		binaryheap_add(heap->rows, PointerGetDatum(row));
+		return NULL;
 	}
-	i = heap->n++;
-	while (i > 0 && RowHeapWorse(heap, row, heap->rows[(i - 1) / 2]))
-	{
-		heap->rows[i] = heap->rows[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	heap->rows[i] = row;
-	return NULL;
+	out = RowHeapWorst(heap);
+	binaryheap_replace_first(heap->rows, PointerGetDatum(row));
+	return out;
 }
 
-static int
-compare_rows(const void *a, const void *b, void *arg)
+SearchRow **
+RowHeapSorted(const RowHeap *heap)
 {
-	const RowHeap *heap = arg;
-	const SearchRow *x = *(SearchRow *const *) a;
-	const SearchRow *y = *(SearchRow *const *) b;
+	int n = RowHeapCount(heap);
+	SearchRow **rows = palloc(sizeof(SearchRow *) * Max(n, 1));
 
-	if (RowHeapWorse(heap, x, y))
-		return 1;
-	return RowHeapWorse(heap, y, x) ? -1 : 0;
-}
-
-/* Orders the heap's rows best first (it is no longer a heap after this). */
-void
-RowHeapSort(RowHeap *heap)
-{
-	qsort_arg(heap->rows, heap->n, sizeof(SearchRow *), compare_rows, heap);
-}
-
-/* Nearer first on the field arg points at, NaN last, then the earlier TID. */
-static int
-by_field_distance(const void *a, const void *b, void *arg)
-{
-	RowHeap order = {.field = *(const int *) arg};
-	SearchRow *x = *(SearchRow *const *) a;
-	SearchRow *y = *(SearchRow *const *) b;
-
-	return RowHeapWorse(&order, x, y) ? 1
-									  : (RowHeapWorse(&order, y, x) ? -1 : 0);
+	for (int i = 0; i < n; i++)
+		rows[i] = (SearchRow *) DatumGetPointer(heap->rows->bh_nodes[i]);
+	qsort_arg(rows, n, sizeof(SearchRow *), best_first, (void *) &heap->field);
+	return rows;
 }
 
 /*
@@ -192,8 +164,7 @@ SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
 {
 	for (int i = 0; i < req->nfields; i++)
 	{
-		qsort_arg(lists[i], lengths[i], sizeof(SearchRow *), by_field_distance,
-				  &i);
+		qsort_arg(lists[i], lengths[i], sizeof(SearchRow *), best_first, &i);
 		for (int j = 0; j < lengths[i]; j++)
 			lists[i][j]->ranks[i] = j + 1;
 	}

@@ -130,10 +130,11 @@ emit(FunctionCallInfo fcinfo, SearchRequest *req, RowHeap *top, bool exact)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum *scores = palloc(sizeof(Datum) * req->nfields);
 
-	RowHeapSort(top);
-	for (int r = 0; r < top->n; r++)
+	SearchRow **rows = RowHeapSorted(top);
+
+	for (int r = 0; r < RowHeapCount(top); r++)
 	{
-		SearchRow *row = top->rows[r];
+		SearchRow *row = rows[r];
 		Datum values[4];
 		bool nulls[4] = {false, false, false, false};
 

@@ -17,6 +17,7 @@
 #include "access/attnum.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "lib/binaryheap.h"
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
@@ -90,8 +91,7 @@ typedef struct SearchRow
 /* A bounded heap of rows that keeps the best ones, the worst of them on top. */
 typedef struct RowHeap
 {
-	SearchRow **rows;
-	int n;
+	binaryheap *rows;
 	int capacity;
 	int field; /* ordered by this field's distance; -1: by fused score */
 } RowHeap;
@@ -126,10 +126,24 @@ bool SearchDistances(SearchRequest *req, const Datum *values,
 					 const bool *nulls, double *distances);
 double SearchFuse(SearchRequest *req, const double *distances);
 void RowHeapInit(RowHeap *heap, int capacity, int field);
-bool RowHeapWorse(const RowHeap *heap, const SearchRow *a, const SearchRow *b);
+/* Whether the row would be kept (the heap is not full, or it beats the worst kept). */
 bool RowHeapWants(const RowHeap *heap, const SearchRow *row);
+/* Offers a row; returns the row that left (the worst one it replaced, or the row itself when
+ * it is not wanted), or NULL when the heap just grew. */
 SearchRow *RowHeapPush(RowHeap *heap, SearchRow *row);
-void RowHeapSort(RowHeap *heap);
+SearchRow *RowHeapWorst(const RowHeap *heap); /* the heap must not be empty */
+/* The rows, best first, in a new array. */
+SearchRow **RowHeapSorted(const RowHeap *heap);
+static inline int
+RowHeapCount(const RowHeap *heap)
+{
+	return heap->rows->bh_size;
+}
+static inline bool
+RowHeapFull(const RowHeap *heap)
+{
+	return RowHeapCount(heap) >= heap->capacity;
+}
 void SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
 			   RowHeap *top);
 

@@ -90,11 +90,10 @@ close_streams(StreamSearch *ss)
 static bool
 could_enter(StreamSearch *ss, double bound)
 {
-	RowHeap *top = ss->top;
-	bool full = top->n == top->capacity;
+	bool full = RowHeapFull(ss->top);
 
-	return mvvd_threshold_could_enter(ss->ta, full,
-									  full ? top->rows[0]->score : NAN, bound);
+	return mvvd_threshold_could_enter(
+		ss->ta, full, full ? RowHeapWorst(ss->top)->score : NAN, bound);
 }
 
 /* When a field's distance is computed: weighted fields stored in the tuple, then the others. */
@@ -281,11 +280,10 @@ pull(StreamSearch *ss, int i, int n)
 static bool
 proven(StreamSearch *ss)
 {
-	RowHeap *top = ss->top;
-	bool full = top->n == top->capacity;
+	bool full = RowHeapFull(ss->top);
 
 	return mvvd_threshold_proven(ss->ta, full,
-								 full ? top->rows[0]->score : NAN);
+								 full ? RowHeapWorst(ss->top)->score : NAN);
 }
 
 static bool
