@@ -1,15 +1,6 @@
 /*
- * The mvvd_hnsw index access method: on-page format and the functions its files share.
- *
- * Block 0 is the metapage. The rest is a sequence of equal chunks, each holding a fixed number
- * of elements (graph nodes), so an element's place is computed from its id, with no lookup:
- *
- *   chunk c = blocks [1 + c * chunk_pages, 1 + (c + 1) * chunk_pages)
- *     vector pages   the elements' vectors back to back as one byte stream; a vector may
- *                    continue on the next page, so any dimension up to 16,000 fits
- *     record pages   one fixed-size record per element: heap TID, level, flags and the
- *                    level-0 neighbour list (2m element ids)
- *     upper pages    slots of m ids (one per level) for the few elements on levels >= 1
+ * The mvvd_hnsw index access method: the functions its files share. The page format is
+ * format.h's.
  */
 #ifndef MVVD_HNSW_H
 #define MVVD_HNSW_H
@@ -23,12 +14,8 @@
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
+#include "pg/hnsw/format.h"
 #include "shim/mvvd_hnsw.h"
-
-#define HNSW_MAGIC			0x4D564844 /* "MVHD" */
-#define HNSW_VERSION		1
-#define HNSW_METAPAGE_BLKNO 0
-#define HNSW_PAGE_ID		0xFF4D
 
 /* Options */
 #define HNSW_DEFAULT_M				 16
@@ -38,141 +25,16 @@
 #define HNSW_MIN_EF_CONSTRUCTION	 4
 #define HNSW_MAX_EF_CONSTRUCTION	 1000
 
-/* Page types (in the special space) */
-#define HNSW_PAGE_META	 1
-#define HNSW_PAGE_VECTOR 2
-#define HNSW_PAGE_RECORD 3
-#define HNSW_PAGE_UPPER	 4
-
 /* Build phases (pg_stat_progress_create_index.phase); 1 is Postgres's "initializing" */
 #define HNSW_PHASE_LOAD	  2
 #define HNSW_PHASE_LINK	  3
 #define HNSW_PHASE_WRITE  4
 #define HNSW_PHASE_INSERT 5
 
-/* Record flags */
-#define HNSW_RECORD_VALID	0x01
-#define HNSW_RECORD_DELETED 0x02
-
 /* Iterative scan modes (the values of mvvd.hnsw_iterative_scan) */
 #define HNSW_ITERATIVE_OFF	   0
 #define HNSW_ITERATIVE_RELAXED 1
 #define HNSW_ITERATIVE_STRICT  2
-
-typedef struct HnswPageOpaque
-{
-	uint16 page_type;
-	uint16 page_id;
-	uint32 counter; /* first upper page of a chunk: slots in use */
-} HnswPageOpaque;
-
-#define HnswPageGetOpaque(page)                                               \
-	((HnswPageOpaque *) PageGetSpecialPointer(page))
-/* Bytes of data a page holds after its header and special space. */
-#define HNSW_PAGE_PAYLOAD                                                     \
-	(BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -                                \
-	 MAXALIGN(sizeof(HnswPageOpaque)))
-
-/* Where everything is, fixed when the dimensions become known. */
-typedef struct HnswLayout
-{
-	uint32 vector_bytes;
-	uint32 record_bytes;
-	uint32 upper_slot_bytes;
-	uint32 records_per_page;
-	uint32 upper_slots_per_page;
-	uint32 elements_per_chunk;
-	uint32 vector_pages; /* per chunk */
-	uint32 record_pages;
-	uint32 upper_pages;
-	uint32 chunk_pages;
-} HnswLayout;
-
-typedef struct HnswMeta
-{
-	uint32 magic;
-	uint32 version;
-	int32 dims; /* 0 until the first vector arrives */
-	int32 m;
-	int32 ef_construction;
-	int32 metric;
-	HnswLayout layout;
-	uint32 next_id;	 /* elements allocated so far */
-	uint32 chunks;	 /* chunks allocated so far */
-	uint32 entry_id; /* MVVD_NO_ELEMENT when the graph is empty */
-	int32 entry_level;
-	int32 multivector; /* elements are the vectors of multivector rows */
-} HnswMeta;
-
-/*
- * An element's record. Lists of neighbour ids end at their capacity or at the first
- * MVVD_NO_ELEMENT. The level-0 list holds 2m ids, except for an element on upper levels, whose
- * last slot holds the number of its first upper slot instead (see HnswUpperSlotOf).
- */
-typedef struct HnswRecord
-{
-	ItemPointerData heaptid;
-	uint8 level;
-	uint8 flags;
-	uint32 neighbors[FLEXIBLE_ARRAY_MEMBER];
-} HnswRecord;
-
-/*
- * In an index on multivectors, every record ends (after its 2m ids) with the element's place
- * in its row: the vectors of one row are consecutive elements sharing the heap TID.
- */
-typedef struct HnswMember
-{
-	uint16 index; /* 0 .. count - 1 */
-	uint16 count; /* indexed vectors of the row */
-} HnswMember;
-
-static inline HnswMember *
-HnswRecordMember(HnswRecord *rec, int m)
-{
-	return (HnswMember *) &rec->neighbors[2 * m];
-}
-
-/* Ids the level-0 list of a record can hold. */
-static inline int
-HnswLevel0Capacity(const HnswRecord *rec, int m)
-{
-	return rec->level > 0 ? 2 * m - 1 : 2 * m;
-}
-
-/* The first of the `level` upper slots of a record on upper levels (in its chunk). */
-static inline uint32
-HnswUpperSlotOf(const HnswRecord *rec, int m)
-{
-	return rec->neighbors[2 * m - 1];
-}
-
-/* Length of a list of ids: up to capacity, or to the first MVVD_NO_ELEMENT. */
-static inline int
-HnswListLength(const uint32 *ids, int capacity)
-{
-	int n = 0;
-
-	while (n < capacity && ids[n] != MVVD_NO_ELEMENT)
-		n++;
-	return n;
-}
-
-/* Writes n ids into a list of the given capacity, ending it with MVVD_NO_ELEMENT if short. */
-static inline void
-HnswWriteList(uint32 *list, int capacity, const uint32 *ids, int n)
-{
-	memmove(list, ids, n * sizeof(uint32));
-	if (n < capacity)
-		list[n] = MVVD_NO_ELEMENT;
-}
-
-/* A page location: block and byte offset within the page's payload. */
-typedef struct HnswPlace
-{
-	BlockNumber block;
-	uint32 offset;
-} HnswPlace;
 
 /* An open index as the scan, insert and vacuum code use it. */
 typedef struct HnswIndex
@@ -200,18 +62,6 @@ int HnswMetricOf(Relation index, bool *multivector);
 int HnswOptionM(Relation index);
 int HnswOptionEfConstruction(Relation index);
 
-/* hnsw_layout.c */
-void HnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout);
-BlockNumber HnswChunkStart(const HnswLayout *layout, uint32 chunk);
-HnswPlace HnswVectorPlace(const HnswLayout *layout, uint32 id);
-HnswPlace HnswRecordPlace(const HnswLayout *layout, uint32 id);
-uint32 HnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit);
-HnswPlace HnswUpperPlace(const HnswLayout *layout, uint32 chunk, uint32 slot);
-BlockNumber HnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk);
-uint32 HnswUpperSlotsPerChunk(const HnswLayout *layout);
-void HnswInitPage(Page page, uint16 page_type);
-char *HnswPagePayload(Page page);
-
 /* hnsw_reach.c: marks in reached[] the elements (ids < nelements) a walk on level 0 from start
  * reaches, skipping those already marked; queue has room for nelements ids. */
 void HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements,
@@ -222,14 +72,8 @@ void HnswAttachHints(HnswIndex *hi);
 Buffer HnswPin(HnswIndex *hi, BlockNumber block);
 void HnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
 
-/* hnsw_meta.c */
-void HnswReadMeta(Relation index, HnswMeta *meta);
+/* elements.c: opening an index and reading its elements */
 void HnswOpenIndex(Relation index, HnswIndex *hi);
-void HnswInitMetaPage(Page page, int dims, int m, int ef_construction,
-					  int metric, bool multivector);
-
-/* hnsw_pages.c: reading elements */
-HnswRecord *HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place);
 void HnswReadVector(HnswIndex *hi, uint32 id, float *out);
 int HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 					  int capacity);

@@ -75,17 +75,6 @@ HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
 	}
 }
 
-/* The page type of page p of a chunk. */
-static uint16
-chunk_page_type(const HnswLayout *l, uint32 p)
-{
-	if (p < l->vector_pages)
-		return HNSW_PAGE_VECTOR;
-	if (p < l->vector_pages + l->record_pages)
-		return HNSW_PAGE_RECORD;
-	return HNSW_PAGE_UPPER;
-}
-
 /*
  * Appends (formats) the pages of a new chunk. Blocks left over from a crash between extending
  * and recording the chunk in the metapage are formatted again rather than skipped.
@@ -122,7 +111,7 @@ add_chunk(HnswIndex *hi, uint32 chunk)
 									  BufferGetBlockNumber(buf), block),
 							errhint("REINDEX the index.")));
 		START_CRIT_SECTION();
-		HnswInitPage(BufferGetPage(buf), chunk_page_type(l, p));
+		HnswInitPage(BufferGetPage(buf), HnswChunkPageType(l, p));
 		MarkBufferDirty(buf);
 		if (!hi->building && RelationNeedsWAL(hi->rel))
 			log_newpage_buffer(buf, true);
@@ -145,7 +134,7 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 	uint32 id;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	if (meta->dims != 0 && meta->dims != dims)
 		ereport(
 			ERROR,
@@ -164,7 +153,7 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 						errhint("REINDEX to reclaim deleted elements.")));
 
 	HnswEditStart(&edit, hi);
-	meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+	meta = HnswMetaOf(HnswEditPage(&edit, buf));
 	if (meta->dims == 0)
 	{
 		meta->dims = dims;
@@ -224,14 +213,8 @@ write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	HnswEditStart(&edit, hi);
 	rec = HnswRecordIn(HnswEditPage(&edit, buf), &hi->meta.layout, place);
-	memset(rec, 0xFF, hi->meta.layout.record_bytes);
-	rec->heaptid = *heaptid;
-	rec->level = level;
-	rec->flags = HNSW_RECORD_VALID;
-	if (level > 0)
-		rec->neighbors[2 * hi->meta.m - 1] = upper_slot;
-	if (hi->multivector)
-		*HnswRecordMember(rec, hi->meta.m) = member;
+	HnswInitRecord(rec, &hi->meta.layout, hi->meta.m, hi->multivector, heaptid,
+				   level, upper_slot, member);
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 }
@@ -253,23 +236,6 @@ list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
 							id / hi->meta.layout.elements_per_chunk,
 							info.upper_slot + level - 1);
 	return true;
-}
-
-/* The neighbour list at a place of a page, and how many ids it can hold. */
-static uint32 *
-list_at(Page page, HnswIndex *hi, int level, HnswPlace place, int *capacity)
-{
-	char *at = HnswPagePayload(page) + place.offset;
-
-	if (level == 0)
-	{
-		HnswRecord *rec = (HnswRecord *) at;
-
-		*capacity = HnswLevel0Capacity(rec, hi->meta.m);
-		return rec->neighbors;
-	}
-	*capacity = hi->meta.m;
-	return (uint32 *) at;
 }
 
 /*
@@ -295,7 +261,8 @@ set_neighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	HnswEditStart(&edit, hi);
-	list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+	list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
+					  &capacity);
 	merged = palloc(sizeof(uint32) * capacity);
 	total = Min(n, capacity);
 	memcpy(merged, ids, total * sizeof(uint32));
@@ -350,7 +317,7 @@ HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		return false;
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	list = list_at(BufferGetPage(buf), hi, level, place, &capacity);
+	list = HnswListAt(BufferGetPage(buf), hi->meta.m, level, place, &capacity);
 	n = HnswListLength(list, capacity);
 	for (int i = 0; i < n; i++)
 	{
@@ -364,7 +331,8 @@ HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 	if (n < capacity)
 	{
 		HnswEditStart(&edit, hi);
-		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+		list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
+						  &capacity);
 		list[n] = new_id;
 		if (n + 1 < capacity)
 			list[n + 1] = MVVD_NO_ELEMENT;
@@ -403,7 +371,8 @@ HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		for (int i = 0; i < nkept; i++)
 			chosen[i] = ids[kept[i]];
 		HnswEditStart(&edit, hi);
-		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
+		list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
+						  &capacity);
 		HnswWriteList(list, capacity, chosen, nkept);
 		HnswEditFinish(&edit);
 	}
@@ -420,14 +389,14 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 	bool updated = false;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	if (meta->entry_id == MVVD_NO_ELEMENT ||
 		(!only_if_empty && level > meta->entry_level))
 	{
 		HnswEdit edit;
 
 		HnswEditStart(&edit, hi);
-		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta = HnswMetaOf(HnswEditPage(&edit, buf));
 		meta->entry_id = id;
 		meta->entry_level = level;
 		HnswEditFinish(&edit);

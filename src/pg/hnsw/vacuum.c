@@ -218,9 +218,11 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 {
 	HnswIndex *hi = &vs->hi;
 	int ef = HnswOptionEfConstruction(hi->rel);
-	int capacity = n + (REPAIR_EXPAND + 1) * 2 * hi->meta.m + ef;
+	int capacity =
+		n + (REPAIR_EXPAND + 1) * HnswMaxListCapacity(hi->meta.m) + ef;
 	uint32 *cands = palloc(sizeof(uint32) * capacity);
-	uint32 *hop = palloc(sizeof(uint32) * Max(2 * hi->meta.m, max));
+	uint32 *hop =
+		palloc(sizeof(uint32) * Max(HnswMaxListCapacity(hi->meta.m), max));
 	uint32 expand[REPAIR_EXPAND];
 	int nexpand = 0;
 	int ncands = 0;
@@ -245,8 +247,8 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 	 */
 	for (int e = 0; e < nexpand; e++)
 	{
-		int nhop =
-			HnswReadNeighbors(hi, expand[e], level, hop, 2 * hi->meta.m);
+		int nhop = HnswReadNeighbors(hi, expand[e], level, hop,
+									 HnswMaxListCapacity(hi->meta.m));
 
 		for (int j = 0; j < nhop; j++)
 		{
@@ -283,7 +285,7 @@ static void
 repair_graph(VacuumState *vs)
 {
 	HnswIndex *hi = &vs->hi;
-	int capacity = 2 * hi->meta.m;
+	int capacity = HnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * capacity);
 	float *vector = palloc(sizeof(float) * hi->meta.dims);
 	MemoryContext tmp = AllocSetContextCreate(
@@ -320,11 +322,8 @@ repair_graph(VacuumState *vs)
 			if (!have_vector)
 				HnswReadVector(hi, id, vector);
 			have_vector = true;
-			/* an element on upper levels keeps one level-0 slot for them */
 			repair_list(vs, &es, level,
-						level == 0 && header.level > 0
-							? capacity - 1
-							: (level == 0 ? capacity : hi->meta.m),
+						HnswListCapacity(header.level, level, hi->meta.m),
 						list, n);
 		}
 		MemoryContextSwitchTo(old);
@@ -342,14 +341,14 @@ repair_entry(VacuumState *vs)
 	HnswMeta *meta;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	if (meta->entry_id != MVVD_NO_ELEMENT && meta->entry_id < vs->nelements &&
 		IS_DELETED(vs, meta->entry_id))
 	{
 		HnswEdit edit;
 
 		HnswEditStart(&edit, hi);
-		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta = HnswMetaOf(HnswEditPage(&edit, buf));
 		meta->entry_id = vs->live > 0 ? vs->best_live : MVVD_NO_ELEMENT;
 		meta->entry_level = vs->live > 0 ? vs->best_level : -1;
 		HnswEditFinish(&edit);

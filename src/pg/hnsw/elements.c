@@ -12,11 +12,17 @@
 #include "pg/hnsw/hnsw.h"
 #include "pg/guard.h"
 
-/* The record at a place of a locked record page. */
-HnswRecord *
-HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place)
+/* Opens an index for searching or changing it: its metapage and distance function. */
+void
+HnswOpenIndex(Relation index, HnswIndex *hi)
 {
-	return (HnswRecord *) (HnswPagePayload(page) + place.offset);
+	memset(hi, 0, sizeof(*hi));
+	hi->rel = index;
+	HnswReadMeta(index, &hi->meta);
+	hi->metric = hi->meta.metric;
+	hi->distance = mvvd_search_distance(hi->metric);
+	hi->multivector = hi->meta.multivector != 0;
+	HnswAttachHints(hi);
 }
 
 /*
@@ -208,7 +214,7 @@ HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 		{
 			n = HnswListLength(
 				rec->neighbors,
-				Min(capacity, HnswLevel0Capacity(rec, hi->meta.m)));
+				Min(capacity, HnswListCapacity(rec->level, 0, hi->meta.m)));
 			memcpy(out, rec->neighbors, n * sizeof(uint32));
 		}
 		else
