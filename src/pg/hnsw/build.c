@@ -59,32 +59,16 @@ free_builder(void *arg)
 }
 
 /* Link-phase poll: interrupts and progress, without letting an ERROR unwind the threads. */
-typedef struct PollState
-{
-	ErrorData *error;
-	MemoryContext mcxt;
-} PollState;
-
 static bool
 poll_interrupts(void *context, size_t linked)
 {
-	PollState *ps = (PollState *) context;
-	volatile bool keep_going = true;
+	volatile bool ok;
 
-	PG_TRY();
-	{
+	MVVD_TRAP((MvvdTrap *) context, ok, {
 		CHECK_FOR_INTERRUPTS();
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, linked);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(ps->mcxt);
-		ps->error = CopyErrorData();
-		FlushErrorState();
-		keep_going = false;
-	}
-	PG_END_TRY();
-	return keep_going;
+	});
+	return ok;
 }
 
 /* Threads for linking: this backend plus its parallel maintenance workers' share. */
@@ -98,7 +82,7 @@ link_threads(void)
 static void
 link_graph(HnswBuildState *bs)
 {
-	PollState ps = {NULL, CurrentMemoryContext};
+	MvvdTrap trap;
 	mvvd_error err;
 	mvvd_status status;
 	int threads = link_threads();
@@ -109,11 +93,10 @@ link_graph(HnswBuildState *bs)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 	elog(DEBUG1, "mvvd_hnsw: linking %zu elements with %d threads",
 		 mvvd_hnsw_builder_size(bs->builder), threads);
-	status = mvvd_hnsw_builder_link(bs->builder, threads, poll_interrupts, &ps,
-									&err);
-	if (ps.error)
-		ReThrowError(ps.error);
-	MvvdReportStatus(status, &err, "linking the HNSW graph");
+	MvvdTrapInit(&trap);
+	status = mvvd_hnsw_builder_link(bs->builder, threads, poll_interrupts,
+									&trap, &err);
+	MvvdTrapCheck(&trap, status, &err, "linking the HNSW graph");
 }
 
 /* A new page appended to the index, exclusively locked (the caller formats it). */
