@@ -14,6 +14,7 @@
 #include "storage/itemptr.h"
 #include "utils/relcache.h"
 
+#include "pg/guard.h"
 #include "pg/hnsw/format.h"
 #include "shim/mvvd_hnsw.h"
 
@@ -45,8 +46,8 @@ typedef struct HnswIndex
 	mvvd_search_distance_fn distance;
 	bool building;	  /* pages written without WAL (logged at the end) */
 	bool multivector; /* see HnswMeta */
-	Buffer *
-		hints; /* per block: the buffer that held it last (see hnsw_buffers.c) */
+	/* per block: the buffer that held it last (see buffers.c) */
+	Buffer *hints;
 	BlockNumber nhints;
 } HnswIndex;
 
@@ -56,18 +57,18 @@ extern int mvvd_hnsw_iterative_scan;
 extern int mvvd_hnsw_max_scan_tuples;
 extern int mvvd_hnsw_candidates;
 
-/* hnsw.c */
+/* am.c */
 void HnswInitGucs(void);
 int HnswMetricOf(Relation index, bool *multivector);
 int HnswOptionM(Relation index);
 int HnswOptionEfConstruction(Relation index);
 
-/* hnsw_reach.c: marks in reached[] the elements (ids < nelements) a walk on level 0 from start
+/* reach.c: marks in reached[] the elements (ids < nelements) a walk on level 0 from start
  * reaches, skipping those already marked; queue has room for nelements ids. */
 void HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements,
 					   bool *reached, uint32 *queue);
 
-/* hnsw_buffers.c */
+/* buffers.c */
 void HnswAttachHints(HnswIndex *hi);
 Buffer HnswPin(HnswIndex *hi, BlockNumber block);
 void HnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
@@ -93,8 +94,8 @@ void HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 				   float *out, float *scratch);
 
 /*
- * The graph as the core reads it, through callbacks. A callback that fails (an ERROR while
- * reading a page, or a cancel request) saves the error here and returns -1; HnswGraphCheck
+ * graph.c: the graph as the core reads it, through callbacks. A callback that fails (an ERROR
+ * while reading a page, or a cancel request) traps the error and returns -1; HnswGraphCheck
  * re-throws it once the core has returned.
  */
 typedef struct HnswGraphContext
@@ -102,15 +103,31 @@ typedef struct HnswGraphContext
 	HnswIndex *hi;
 	const float *query;
 	float *scratch; /* one vector, for those spanning pages */
-	ErrorData *error;
-	MemoryContext mcxt;
+	MvvdTrap trap;
 } HnswGraphContext;
 void HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb,
 				   HnswIndex *hi, const float *query);
 void HnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
 					const mvvd_error *err, const char *what);
 
-/* hnsw_edit.c: changing pages (GenericXLog, or plain writes during a build) */
+/* A resumable search from the entry point, freed with the memory context it started in. */
+typedef struct HnswSearch
+{
+	mvvd_hnsw_scan *core;
+	HnswGraphContext graph;
+	mvvd_graph_callbacks callbacks;
+	MemoryContextCallback cleanup;
+	bool exhausted;
+} HnswSearch;
+void HnswSearchStart(HnswSearch *s, HnswIndex *hi, const float *query, int ef,
+					 int mode, size_t max_visits, const char *what);
+bool HnswSearchNext(HnswSearch *s, uint32 *id, float *distance,
+					const char *what);
+uint32 *HnswFindCandidates(HnswIndex *hi, const float *vector, uint32 entry,
+						   int entry_level, int level, int ef, int *counts,
+						   const char *what);
+
+/* edit.c: changing pages (GenericXLog, or plain writes during a build) */
 typedef struct HnswEdit
 {
 	HnswIndex *hi;
@@ -125,7 +142,7 @@ void HnswEditFinish(HnswEdit *edit);
 void HnswEditCancel(HnswEdit *edit);
 void HnswWriteVector(HnswIndex *hi, uint32 id, const float *vector);
 
-/* hnsw_insert.c */
+/* insert.c */
 typedef struct HnswRowVectors
 {
 	const float *vectors; /* count x dims */
@@ -147,7 +164,7 @@ void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 					  int n);
 bool HnswIndexable(int metric, const float *vector, int dims);
 
-/* hnsw_build.c, hnsw_scan.c, hnsw_vacuum.c: the access method callbacks */
+/* build.c, insert.c, scan.c, vacuum.c: the access method callbacks */
 IndexBuildResult *hnswbuild(Relation heap, Relation index,
 							IndexInfo *indexInfo);
 void hnswbuildempty(Relation index);

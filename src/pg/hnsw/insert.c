@@ -467,22 +467,16 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 	int m = hi->meta.m;
 	int ef = HnswOptionEfConstruction(hi->rel);
 	HnswMeta current;
-	uint32 *found = palloc(sizeof(uint32) * ef * (level + 1));
+	uint32 *found;
 	uint32 *chosen = palloc(sizeof(uint32) * m);
 	int counts[MVVD_HNSW_MAX_LEVEL + 1];
-	HnswGraphContext ctx;
-	mvvd_graph_callbacks cb;
-	mvvd_error err;
-	mvvd_status status;
 
 	if (update_entry(hi, id, level, true))
 		return; /* the first element of the graph */
 	HnswReadMeta(hi->rel, &current);
-	HnswGraphInit(&ctx, &cb, hi, vector);
-	status = mvvd_hnsw_find_candidates(&cb, m, ef, current.entry_id,
-									   current.entry_level, level, found,
-									   counts, &err);
-	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
+	found =
+		HnswFindCandidates(hi, vector, current.entry_id, current.entry_level,
+						   level, ef, counts, "searching for HNSW neighbours");
 
 	for (int l = 0; l <= level; l++)
 	{

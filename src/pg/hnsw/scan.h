@@ -1,20 +1,11 @@
 /*
- * The state of an mvvd_hnsw index scan, shared by hnsw_scan.c (the access method callbacks and
- * scans of vector columns) and hnsw_rows.c (scans of multivector columns, row by row).
+ * The state of an mvvd_hnsw index scan, shared by scan.c (the access method callbacks and
+ * scans of vector columns) and multivector_scan.c (scans of multivector columns, row by row).
  */
 #ifndef MVVD_HNSW_SCAN_H
 #define MVVD_HNSW_SCAN_H
 
 #include "pg/hnsw/hnsw.h"
-
-/* One core search, for one vector of the query. */
-typedef struct HnswQuerySearch
-{
-	mvvd_hnsw_scan *core;
-	HnswGraphContext graph;
-	mvvd_graph_callbacks callbacks;
-	bool exhausted;
-} HnswQuerySearch;
 
 typedef struct HnswRowScan HnswRowScan;
 
@@ -27,11 +18,9 @@ typedef struct HnswScanOpaque
 	float *query; /* nquery vectors of query_dims; nquery 0 for a NULL query */
 	int nquery;
 	int query_dims;
-	HnswQuerySearch *searches; /* one per query vector */
-	int nsearches;			   /* started so far (freed by the cleanup) */
-	MemoryContextCallback cleanup;
-	uint32 null_next;  /* NULL query: the next element to look at */
-	HnswRowScan *rows; /* multivector columns */
+	HnswSearch *searches; /* one per query vector, freed with mcxt */
+	uint32 null_next;	  /* NULL query: the next element to look at */
+	HnswRowScan *rows;	  /* multivector columns */
 } HnswScanOpaque;
 
 /* hnsw_rows.c */

@@ -107,23 +107,6 @@ add_candidate(VacuumState *vs, uint32 *cands, int *n, uint32 id, uint32 base)
 	cands[(*n)++] = id;
 }
 
-/* A repair search's core state, freed with the memory context it was made in (also on ERROR). */
-typedef struct RepairSearch
-{
-	mvvd_hnsw_scan *core;
-	MemoryContextCallback cleanup;
-} RepairSearch;
-
-static void
-free_repair_search(void *arg)
-{
-	RepairSearch *rs = (RepairSearch *) arg;
-
-	if (rs->core)
-		mvvd_hnsw_scan_free(rs->core);
-	rs->core = NULL;
-}
-
 /*
  * The reached elements nearest to a vector on level 0 that a search from the entry point finds
  * (deleted elements still hold their lists, so paths through them still lead somewhere; they
@@ -136,35 +119,18 @@ search_reached(VacuumState *vs, uint32 id, const float *vector,
 {
 	HnswIndex *hi = &vs->hi;
 	int ef = HnswOptionEfConstruction(hi->rel);
-	RepairSearch *rs = palloc0(sizeof(RepairSearch));
-	HnswGraphContext ctx;
-	mvvd_graph_callbacks cb;
-	mvvd_error err;
-	mvvd_status status;
-	bool found = true;
+	HnswSearch *s = palloc(sizeof(HnswSearch));
 
-	rs->cleanup.func = free_repair_search;
-	rs->cleanup.arg = rs;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
-	rs->core = mvvd_hnsw_scan_create(ef, HNSW_ITERATIVE_RELAXED,
-									 (size_t) ef * 2 * hi->meta.m * 16, &err);
-	if (rs->core == NULL)
-		MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
-						 "repairing HNSW neighbours");
-	HnswGraphInit(&ctx, &cb, hi, vector);
-	status =
-		mvvd_hnsw_scan_start(rs->core, &cb, 2 * hi->meta.m, hi->meta.entry_id,
-							 hi->meta.entry_level, &err);
-	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
-	while (found && *n < enough)
+	HnswSearchStart(s, hi, vector, ef, HNSW_ITERATIVE_RELAXED,
+					(size_t) ef * HnswMaxListCapacity(hi->meta.m) * 16,
+					"repairing HNSW neighbours");
+	while (!s->exhausted && *n < enough)
 	{
 		uint32 next;
 		float distance;
 
-		status =
-			mvvd_hnsw_scan_next(rs->core, &cb, &next, &distance, &found, &err);
-		HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
-		if (found && next < vs->nelements && reached[next])
+		if (HnswSearchNext(s, &next, &distance, "repairing HNSW neighbours") &&
+			next < vs->nelements && reached[next])
 			add_candidate(vs, cands, n, next, id);
 	}
 }
@@ -187,18 +153,11 @@ static void
 search_element(VacuumState *vs, ElementSearch *es)
 {
 	HnswIndex *hi = &vs->hi;
-	int ef = HnswOptionEfConstruction(hi->rel);
-	HnswGraphContext ctx;
-	mvvd_graph_callbacks cb;
-	mvvd_error err;
-	mvvd_status status;
 
-	es->found = palloc(sizeof(uint32) * ef * (es->level + 1));
-	HnswGraphInit(&ctx, &cb, hi, es->vector);
-	status = mvvd_hnsw_find_candidates(&cb, hi->meta.m, ef, hi->meta.entry_id,
-									   hi->meta.entry_level, es->level,
-									   es->found, es->counts, &err);
-	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+	es->found = HnswFindCandidates(hi, es->vector, hi->meta.entry_id,
+								   hi->meta.entry_level, es->level,
+								   HnswOptionEfConstruction(hi->rel),
+								   es->counts, "repairing HNSW neighbours");
 }
 
 /*
