@@ -152,17 +152,22 @@ typedef struct HnswRowVectors
 void HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row);
 void HnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
 					   int dims, ItemPointer heaptid);
+bool HnswIndexable(int metric, const float *vector, int dims);
+
+/* neighbors.c: editing neighbour lists */
 #define HNSW_LINK_IF_ROOM 0 /* only into a list with room */
 #define HNSW_LINK_PRUNE                                                       \
 	1 /* the heuristic may drop the new link or an old one */
 #define HNSW_LINK_FORCE 2 /* the new link stays, replacing the farthest */
-bool HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
-				  const float *new_vector, int how);
 int HnswChooseNeighbors(HnswIndex *hi, const float *vector,
 						const uint32 *cands, int n, int max, uint32 *out);
 void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
-					  int n);
-bool HnswIndexable(int metric, const float *vector, int dims);
+					  int n, bool keep_existing);
+bool HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+				  const float *new_vector, int how);
+int HnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
+					uint32 new_id, const float *new_vector, int how,
+					bool force_one);
 
 /* build.c, insert.c, scan.c, vacuum.c: the access method callbacks */
 IndexBuildResult *hnswbuild(Relation heap, Relation index,

@@ -234,9 +234,10 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 		searched = true;
 	}
 	nchosen = HnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
-	HnswSetNeighbors(hi, es->id, level, hop, nchosen);
-	for (int i = 0; searched && i < nchosen; i++)
-		HnswLinkBack(hi, hop[i], level, es->id, es->vector, HNSW_LINK_PRUNE);
+	HnswSetNeighbors(hi, es->id, level, hop, nchosen, false);
+	if (searched)
+		HnswLinkBackAll(hi, hop, nchosen, level, es->id, es->vector,
+						HNSW_LINK_PRUNE, false);
 }
 
 /* Pass 2: repairs the lists of live elements that point at deleted ones. */
@@ -405,12 +406,8 @@ reconnect(VacuumState *vs)
 		if (ncands == 0)
 			nearest_reached(vs, vector, reached, cands, &ncands);
 		/* into lists with room first: pruning a list could cut off another element */
-		for (int i = 0; i < ncands; i++)
-			linked +=
-				HnswLinkBack(hi, cands[i], 0, id, vector, HNSW_LINK_IF_ROOM);
-		if (linked == 0 && ncands > 0)
-			linked +=
-				HnswLinkBack(hi, cands[0], 0, id, vector, HNSW_LINK_FORCE);
+		linked = HnswLinkBackAll(hi, cands, ncands, 0, id, vector,
+								 HNSW_LINK_IF_ROOM, true);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (linked > 0)
