@@ -23,7 +23,7 @@ typedef struct HnswScanOpaque
 	HnswRowScan *rows;	  /* multivector columns */
 } HnswScanOpaque;
 
-/* hnsw_rows.c */
+/* multivector_scan.c */
 HnswRowScan *HnswRowsStart(HnswScanOpaque *so, int strategy, int depth);
 bool HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance);
 
