@@ -1,6 +1,6 @@
 # The format version in an mvvd_hnsw metapage: an index whose metapage names another version
-# (as one written by a later or earlier format would) is refused by a scan, an insert and
-# mvvd_hnsw_check with SQLSTATE 0A000 and a hint that rebuilds it, and REINDEX brings it back;
+# (as one written by a later or earlier format would) is refused by a scan, an insert, VACUUM
+# and mvvd_hnsw_check with SQLSTATE 0A000 and a hint that rebuilds it, and REINDEX brings it back;
 # a damaged magic number is reported as a corrupted index (XX002). The metapage is changed on
 # disk while the server is stopped.
 
@@ -45,6 +45,8 @@ my $scan = q{SELECT id FROM "Store".t ORDER BY emb <-> '[10, 3, 1]' LIMIT 1};
 my $insert = q{INSERT INTO "Store".t VALUES (1000, '[1, 2, 3]')};
 my $check =
   q{SELECT count(*) FROM mvvd_hnsw_check('"Store"."Emb_idx"') WHERE severity = 'error'};
+# A dead row, so that VACUUM's bulk delete opens the index.
+my $vacuum = q{VACUUM (INDEX_CLEANUP ON) "Store".t};
 
 like(
 	$node->safe_psql('postgres', "$settings EXPLAIN (COSTS OFF) $scan"),
@@ -81,9 +83,10 @@ sub fails
 }
 
 # A metapage of another format version.
+$node->safe_psql('postgres', q{DELETE FROM "Store".t WHERE id = 5});
 poke_metapage($version_offset, 2);
 my $hint;
-for my $sql ($scan, $insert, $check)
+for my $sql ($scan, $insert, $vacuum, $check)
 {
 	my $err = fails($sql);
 
