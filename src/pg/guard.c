@@ -1,9 +1,11 @@
 /*
- * Turning a shim status into an ERROR with a fitting SQLSTATE.
+ * The error boundary with the core (see guard.h): a shim status into an ERROR with a fitting
+ * SQLSTATE, and the trap that carries an ERROR raised in a callback past the core's frames.
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/memutils.h"
 
 #include "pg/guard.h"
 
@@ -31,4 +33,36 @@ MvvdReportStatus(mvvd_status status, const mvvd_error *err, const char *what)
 							errmsg("internal error while %s: %s", what,
 								   err->message)));
 	}
+}
+
+/* Sets a trap whose saved ERROR lives in the current memory context. */
+void
+MvvdTrapInit(MvvdTrap *trap)
+{
+	trap->error = NULL;
+	trap->mcxt = CurrentMemoryContext;
+}
+
+/* In PG_CATCH: keeps the ERROR being handled and clears it, back in the caller's context. */
+void
+MvvdTrapSave(MvvdTrap *trap, MemoryContext caller)
+{
+	MemoryContextSwitchTo(trap->mcxt);
+	trap->error = CopyErrorData();
+	FlushErrorState();
+	MemoryContextSwitchTo(caller);
+}
+
+void
+MvvdTrapCheck(MvvdTrap *trap, mvvd_status status, const mvvd_error *err,
+			  const char *what)
+{
+	if (trap->error != NULL)
+	{
+		ErrorData *edata = trap->error;
+
+		trap->error = NULL;
+		ReThrowError(edata);
+	}
+	MvvdReportStatus(status, err, what);
 }

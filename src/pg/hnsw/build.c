@@ -59,32 +59,16 @@ free_builder(void *arg)
 }
 
 /* Link-phase poll: interrupts and progress, without letting an ERROR unwind the threads. */
-typedef struct PollState
-{
-	ErrorData *error;
-	MemoryContext mcxt;
-} PollState;
-
 static bool
 poll_interrupts(void *context, size_t linked)
 {
-	PollState *ps = (PollState *) context;
-	volatile bool keep_going = true;
+	volatile bool ok;
 
-	PG_TRY();
-	{
+	MVVD_TRAP((MvvdTrap *) context, ok, {
 		CHECK_FOR_INTERRUPTS();
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, linked);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(ps->mcxt);
-		ps->error = CopyErrorData();
-		FlushErrorState();
-		keep_going = false;
-	}
-	PG_END_TRY();
-	return keep_going;
+	});
+	return ok;
 }
 
 /* Threads for linking: this backend plus its parallel maintenance workers' share. */
@@ -98,7 +82,7 @@ link_threads(void)
 static void
 link_graph(HnswBuildState *bs)
 {
-	PollState ps = {NULL, CurrentMemoryContext};
+	MvvdTrap trap;
 	mvvd_error err;
 	mvvd_status status;
 	int threads = link_threads();
@@ -109,16 +93,15 @@ link_graph(HnswBuildState *bs)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, 0);
 	elog(DEBUG1, "mvvd_hnsw: linking %zu elements with %d threads",
 		 mvvd_hnsw_builder_size(bs->builder), threads);
-	status = mvvd_hnsw_builder_link(bs->builder, threads, poll_interrupts, &ps,
-									&err);
-	if (ps.error)
-		ReThrowError(ps.error);
-	MvvdReportStatus(status, &err, "linking the HNSW graph");
+	MvvdTrapInit(&trap);
+	status = mvvd_hnsw_builder_link(bs->builder, threads, poll_interrupts,
+									&trap, &err);
+	MvvdTrapCheck(&trap, status, &err, "linking the HNSW graph");
 }
 
-/* A new page appended to the index, formatted and exclusively locked. */
+/* A new page appended to the index, exclusively locked (the caller formats it). */
 static Buffer
-new_page(Relation index, BlockNumber expected, uint16 page_type)
+new_page(Relation index, BlockNumber expected)
 {
 	Buffer buf =
 		ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
@@ -127,7 +110,6 @@ new_page(Relation index, BlockNumber expected, uint16 page_type)
 	if (BufferGetBlockNumber(buf) != expected)
 		elog(ERROR, "mvvd_hnsw: expected to write block %u, got %u", expected,
 			 BufferGetBlockNumber(buf));
-	HnswInitPage(BufferGetPage(buf), page_type);
 	return buf;
 }
 
@@ -139,88 +121,57 @@ done_page(Buffer buf)
 	UnlockReleaseBuffer(buf);
 }
 
+/* Lays an element of the in-memory graph out in the image of its chunk. */
+static void
+image_element(HnswBuildState *bs, HnswChunkImage *image, uint32 id)
+{
+	int level = mvvd_hnsw_builder_level(bs->builder, id);
+	HnswRecord *rec = HnswChunkImageRecord(image, id);
+	ItemPointerData tid;
+	HnswMember member = {0, 1};
+	size_t n;
+	const uint32 *list;
+	int capacity = HnswListCapacity(level, 0, bs->m);
+
+	memcpy(HnswChunkImageVector(image, id),
+		   mvvd_hnsw_builder_vector(bs->builder, id), bs->layout.vector_bytes);
+	HnswUnpackTid(mvvd_hnsw_builder_payload(bs->builder, id), &tid);
+	if (bs->multivector)
+		member = bs->members[id];
+	HnswInitRecord(rec, &bs->layout, bs->m, bs->multivector, &tid, level,
+				   image->upper_used, member);
+	list = mvvd_hnsw_builder_neighbors(bs->builder, id, 0, &n);
+	HnswWriteList(rec->neighbors, capacity, list, Min((int) n, capacity));
+	for (int lv = 1; lv <= level; lv++)
+	{
+		list = mvvd_hnsw_builder_neighbors(bs->builder, id, lv, &n);
+		HnswWriteList(HnswChunkImageUpperSlot(image, image->upper_used++),
+					  bs->m, list, n);
+	}
+}
+
 /* Writes one chunk of the in-memory graph: vector, record and upper pages. */
 static void
-write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements, char *stream)
+write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements)
 {
 	const HnswLayout *l = &bs->layout;
 	uint32 first = chunk * l->elements_per_chunk;
 	uint32 count = Min(nelements - first, l->elements_per_chunk);
-	BlockNumber block = HnswChunkStart(l, chunk);
-	uint32 used_slots = 0;
-	char *records = palloc0((Size) l->record_pages * HNSW_PAGE_PAYLOAD);
-	char *uppers = palloc0((Size) l->upper_pages * HNSW_PAGE_PAYLOAD);
+	BlockNumber start = HnswChunkStart(l, chunk);
+	HnswChunkImage image;
 
-	/* lay the chunk out in memory first: the vector stream, records, upper slots */
-	memset(stream, 0, (Size) l->vector_pages * HNSW_PAGE_PAYLOAD);
-	memset(uppers, 0xFF, (Size) l->upper_pages * HNSW_PAGE_PAYLOAD);
+	/* lay the chunk out in memory first, then write its pages in order */
+	HnswChunkImageStart(&image, l, chunk);
 	for (uint32 i = 0; i < count; i++)
+		image_element(bs, &image, first + i);
+	for (uint32 p = 0; p < l->chunk_pages; p++)
 	{
-		uint32 id = first + i;
-		int level = mvvd_hnsw_builder_level(bs->builder, id);
-		uint64 tid = mvvd_hnsw_builder_payload(bs->builder, id);
-		HnswRecord *rec =
-			(HnswRecord *) (records +
-							(i / l->records_per_page) * HNSW_PAGE_PAYLOAD +
-							(i % l->records_per_page) * l->record_bytes);
-		size_t n;
-		const uint32 *list;
+		Buffer buf = new_page(bs->index, start + p);
 
-		memcpy(stream + (Size) i * l->vector_bytes,
-			   mvvd_hnsw_builder_vector(bs->builder, id), l->vector_bytes);
-		ItemPointerSet(&rec->heaptid, (BlockNumber) (tid >> 16),
-					   (OffsetNumber) (tid & 0xFFFF));
-		rec->level = level;
-		rec->flags = HNSW_RECORD_VALID;
-		list = mvvd_hnsw_builder_neighbors(bs->builder, id, 0, &n);
-		HnswWriteList(rec->neighbors, HnswLevel0Capacity(rec, bs->m), list,
-					  Min((int) n, HnswLevel0Capacity(rec, bs->m)));
-		if (level > 0)
-			rec->neighbors[2 * bs->m - 1] = used_slots;
-		if (bs->multivector)
-			*HnswRecordMember(rec, bs->m) = bs->members[id];
-		for (int lv = 1; lv <= level; lv++, used_slots++)
-		{
-			uint32 s = used_slots;
-			uint32 *slot =
-				(uint32 *) (uppers +
-							(s / l->upper_slots_per_page) * HNSW_PAGE_PAYLOAD +
-							(s % l->upper_slots_per_page) *
-								l->upper_slot_bytes);
-
-			list = mvvd_hnsw_builder_neighbors(bs->builder, id, lv, &n);
-			HnswWriteList(slot, bs->m, list, n);
-		}
-	}
-
-	for (uint32 p = 0; p < l->vector_pages; p++, block++)
-	{
-		Buffer buf = new_page(bs->index, block, HNSW_PAGE_VECTOR);
-
-		memcpy(HnswPagePayload(BufferGetPage(buf)),
-			   stream + (Size) p * HNSW_PAGE_PAYLOAD, HNSW_PAGE_PAYLOAD);
+		HnswChunkImagePage(&image, p, BufferGetPage(buf));
 		done_page(buf);
 	}
-	for (uint32 p = 0; p < l->record_pages; p++, block++)
-	{
-		Buffer buf = new_page(bs->index, block, HNSW_PAGE_RECORD);
-
-		memcpy(HnswPagePayload(BufferGetPage(buf)),
-			   records + (Size) p * HNSW_PAGE_PAYLOAD, HNSW_PAGE_PAYLOAD);
-		done_page(buf);
-	}
-	for (uint32 p = 0; p < l->upper_pages; p++, block++)
-	{
-		Buffer buf = new_page(bs->index, block, HNSW_PAGE_UPPER);
-
-		memcpy(HnswPagePayload(BufferGetPage(buf)),
-			   uppers + (Size) p * HNSW_PAGE_PAYLOAD, HNSW_PAGE_PAYLOAD);
-		if (p == 0)
-			HnswPageGetOpaque(BufferGetPage(buf))->counter = used_slots;
-		done_page(buf);
-	}
-	pfree(records);
-	pfree(uppers);
+	HnswChunkImageEnd(&image);
 }
 
 /* Writes the linked in-memory graph after the metapage, and fills the metapage in. */
@@ -230,7 +181,6 @@ write_graph(HnswBuildState *bs)
 	uint32 n = mvvd_hnsw_builder_size(bs->builder);
 	uint32 chunks = (n + bs->layout.elements_per_chunk - 1) /
 					bs->layout.elements_per_chunk;
-	char *stream = palloc((Size) bs->layout.vector_pages * HNSW_PAGE_PAYLOAD);
 	Buffer buf;
 	HnswMeta *meta;
 	int entry_level;
@@ -241,13 +191,12 @@ write_graph(HnswBuildState *bs)
 	for (uint32 c = 0; c < chunks; c++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		write_chunk(bs, c, n, stream);
+		write_chunk(bs, c, n);
 	}
-	pfree(stream);
 
 	buf = ReadBuffer(bs->index, HNSW_METAPAGE_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	meta->dims = bs->dims;
 	meta->layout = bs->layout;
 	meta->next_id = n;
@@ -383,8 +332,7 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			HnswInsertVectors(&bs->hi, row.vectors, row.count, row.dims, tid);
 		else
 		{
-			uint64 payload = ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
-							 ItemPointerGetOffsetNumber(tid);
+			uint64 payload = HnswPackTid(tid);
 
 			for (int i = 0; i < row.count; i++)
 			{
@@ -439,7 +387,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	MemoryContextRegisterResetCallback(bs->ownerctx, &bs->builder_cleanup);
 
 	/* the metapage comes first; it is filled in once the graph is written */
-	metabuf = new_page(index, HNSW_METAPAGE_BLKNO, HNSW_PAGE_META);
+	metabuf = new_page(index, HNSW_METAPAGE_BLKNO);
 	HnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
 					 bs->ef_construction, bs->metric, bs->multivector);
 	done_page(metabuf);

@@ -91,7 +91,7 @@ static void
 check_lists(CheckState *cs)
 {
 	HnswIndex *hi = &cs->hi;
-	int capacity = 2 * hi->meta.m;
+	int capacity = HnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * (capacity + 1));
 
 	for (uint32 id = 0; id < cs->nelements; id++)
@@ -101,7 +101,7 @@ check_lists(CheckState *cs)
 		CHECK_FOR_INTERRUPTS();
 		for (int l = 0; l <= level; l++)
 		{
-			int max = l == 0 ? 2 * hi->meta.m : hi->meta.m;
+			int max = HnswListCapacity(level, l, hi->meta.m);
 			int n = HnswReadNeighbors(hi, id, l, list, capacity + 1);
 
 			if (n > max)

@@ -63,17 +63,6 @@ HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
 	}
 }
 
-/* The page type of page p of a chunk. */
-static uint16
-chunk_page_type(const HnswLayout *l, uint32 p)
-{
-	if (p < l->vector_pages)
-		return HNSW_PAGE_VECTOR;
-	if (p < l->vector_pages + l->record_pages)
-		return HNSW_PAGE_RECORD;
-	return HNSW_PAGE_UPPER;
-}
-
 /*
  * Appends (formats) the pages of a new chunk. Blocks left over from a crash between extending
  * and recording the chunk in the metapage are formatted again rather than skipped.
@@ -110,7 +99,7 @@ add_chunk(HnswIndex *hi, uint32 chunk)
 									  BufferGetBlockNumber(buf), block),
 							errhint("REINDEX the index.")));
 		START_CRIT_SECTION();
-		HnswInitPage(BufferGetPage(buf), chunk_page_type(l, p));
+		HnswInitPage(BufferGetPage(buf), HnswChunkPageType(l, p));
 		MarkBufferDirty(buf);
 		if (!hi->building && RelationNeedsWAL(hi->rel))
 			log_newpage_buffer(buf, true);
@@ -133,7 +122,7 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 	uint32 id;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	if (meta->dims != 0 && meta->dims != dims)
 		ereport(
 			ERROR,
@@ -152,7 +141,7 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 						errhint("REINDEX to reclaim deleted elements.")));
 
 	HnswEditStart(&edit, hi);
-	meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+	meta = HnswMetaOf(HnswEditPage(&edit, buf));
 	if (meta->dims == 0)
 	{
 		meta->dims = dims;
@@ -212,191 +201,10 @@ write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	HnswEditStart(&edit, hi);
 	rec = HnswRecordIn(HnswEditPage(&edit, buf), &hi->meta.layout, place);
-	memset(rec, 0xFF, hi->meta.layout.record_bytes);
-	rec->heaptid = *heaptid;
-	rec->level = level;
-	rec->flags = HNSW_RECORD_VALID;
-	if (level > 0)
-		rec->neighbors[2 * hi->meta.m - 1] = upper_slot;
-	if (hi->multivector)
-		*HnswRecordMember(rec, hi->meta.m) = member;
+	HnswInitRecord(rec, &hi->meta.layout, hi->meta.m, hi->multivector, heaptid,
+				   level, upper_slot, member);
 	HnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
-}
-
-/* The place of id's neighbour list on a level (false if it has no such level). */
-static bool
-list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
-{
-	HnswElementInfo info;
-
-	if (level == 0)
-	{
-		*place = HnswRecordPlace(&hi->meta.layout, id);
-		return true;
-	}
-	if (!HnswReadElement(hi, id, &info) || level > info.level)
-		return false;
-	*place = HnswUpperPlace(&hi->meta.layout,
-							id / hi->meta.layout.elements_per_chunk,
-							info.upper_slot + level - 1);
-	return true;
-}
-
-/* The neighbour list at a place of a page, and how many ids it can hold. */
-static uint32 *
-list_at(Page page, HnswIndex *hi, int level, HnswPlace place, int *capacity)
-{
-	char *at = HnswPagePayload(page) + place.offset;
-
-	if (level == 0)
-	{
-		HnswRecord *rec = (HnswRecord *) at;
-
-		*capacity = HnswLevel0Capacity(rec, hi->meta.m);
-		return rec->neighbors;
-	}
-	*capacity = hi->meta.m;
-	return (uint32 *) at;
-}
-
-/*
- * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
- * stay after the new ones (up to the list's capacity): a concurrent insert that reached a new
- * element through its upper levels may have linked itself there before the element's own
- * search on this level finished.
- */
-static void
-set_neighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
-			  bool keep_existing)
-{
-	HnswPlace place;
-	Buffer buf;
-	HnswEdit edit;
-	uint32 *list;
-	int capacity;
-	uint32 *merged;
-	int total;
-
-	if (!list_place(hi, id, level, &place))
-		return;
-	buf = ReadBuffer(hi->rel, place.block);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	HnswEditStart(&edit, hi);
-	list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
-	merged = palloc(sizeof(uint32) * capacity);
-	total = Min(n, capacity);
-	memcpy(merged, ids, total * sizeof(uint32));
-	if (keep_existing)
-	{
-		int earlier = HnswListLength(list, capacity);
-
-		for (int i = 0; i < earlier && total < capacity; i++)
-		{
-			bool present = false;
-
-			for (int j = 0; j < total && !present; j++)
-				present = merged[j] == list[i];
-			if (!present)
-				merged[total++] = list[i];
-		}
-	}
-	HnswWriteList(list, capacity, merged, total);
-	HnswEditFinish(&edit);
-	UnlockReleaseBuffer(buf);
-	pfree(merged);
-}
-
-/* Replaces the neighbour list of id on a level. */
-void
-HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n)
-{
-	set_neighbors(hi, id, level, ids, n, false);
-}
-
-/*
- * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
- * is HNSW_LINK_IF_ROOM, the heuristic chooses among the old neighbours and the new one, and with
- * HNSW_LINK_FORCE the new one replaces the farthest kept if the heuristic dropped it. Read and written under one exclusive lock, so
- * concurrent inserts linking to the same element do not lose each other's links. Returns
- * whether the list now holds new_id.
- */
-bool
-HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
-			 const float *new_vector, int how)
-{
-	int dims = hi->meta.dims;
-	HnswPlace place;
-	Buffer buf;
-	uint32 *list;
-	int capacity;
-	int n;
-	HnswEdit edit;
-	bool kept_new = true;
-
-	if (!list_place(hi, base, level, &place))
-		return false;
-	buf = ReadBuffer(hi->rel, place.block);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	list = list_at(BufferGetPage(buf), hi, level, place, &capacity);
-	n = HnswListLength(list, capacity);
-	for (int i = 0; i < n; i++)
-	{
-		if (list[i] == new_id)
-		{
-			UnlockReleaseBuffer(buf);
-			return true;
-		}
-	}
-
-	if (n < capacity)
-	{
-		HnswEditStart(&edit, hi);
-		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
-		list[n] = new_id;
-		if (n + 1 < capacity)
-			list[n + 1] = MVVD_NO_ELEMENT;
-		HnswEditFinish(&edit);
-	}
-	else if (how == HNSW_LINK_IF_ROOM)
-		kept_new = false;
-	else
-	{
-		float *base_vector = palloc(sizeof(float) * dims);
-		float *vectors = palloc(sizeof(float) * dims * (n + 1));
-		uint32 *ids = palloc(sizeof(uint32) * (n + 1));
-		int *kept = palloc(sizeof(int) * (n + 1));
-		uint32 *chosen = palloc(sizeof(uint32) * (n + 1));
-		int nkept;
-		mvvd_error err;
-
-		memcpy(ids, list, n * sizeof(uint32));
-		ids[n] = new_id;
-		HnswReadVector(hi, base, base_vector);
-		for (int i = 0; i < n; i++)
-			HnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
-		memcpy(vectors + (size_t) n * dims, new_vector, sizeof(float) * dims);
-		MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base_vector,
-										  vectors, n + 1, capacity, kept,
-										  &nkept, &err),
-						 &err, "pruning HNSW neighbours");
-		kept_new = false;
-		for (int i = 0; i < nkept; i++)
-			kept_new |= kept[i] == n;
-		if (!kept_new && how == HNSW_LINK_FORCE && nkept > 0)
-		{
-			kept[nkept - 1] = n;
-			kept_new = true;
-		}
-		for (int i = 0; i < nkept; i++)
-			chosen[i] = ids[kept[i]];
-		HnswEditStart(&edit, hi);
-		list = list_at(HnswEditPage(&edit, buf), hi, level, place, &capacity);
-		HnswWriteList(list, capacity, chosen, nkept);
-		HnswEditFinish(&edit);
-	}
-	UnlockReleaseBuffer(buf);
-	return kept_new;
 }
 
 /* Sets the entry point, if this element's level is (still) above it; or the first element. */
@@ -408,14 +216,14 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 	bool updated = false;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	if (meta->entry_id == MVVD_NO_ELEMENT ||
 		(!only_if_empty && level > meta->entry_level))
 	{
 		HnswEdit edit;
 
 		HnswEditStart(&edit, hi);
-		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta = HnswMetaOf(HnswEditPage(&edit, buf));
 		meta->entry_id = id;
 		meta->entry_level = level;
 		HnswEditFinish(&edit);
@@ -423,39 +231,6 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 	}
 	UnlockReleaseBuffer(buf);
 	return updated;
-}
-
-/*
- * Chooses at most max neighbours among n candidates of an element (its vector given) by the
- * heuristic, into out; returns how many.
- */
-int
-HnswChooseNeighbors(HnswIndex *hi, const float *vector, const uint32 *cands,
-					int n, int max, uint32 *out)
-{
-	int dims = hi->meta.dims;
-	float *vectors;
-	int *kept;
-	int nkept;
-	mvvd_error err;
-
-	if (n <= max)
-	{
-		memcpy(out, cands, sizeof(uint32) * n);
-		return n;
-	}
-	vectors = palloc(sizeof(float) * dims * n);
-	kept = palloc(sizeof(int) * n);
-	for (int i = 0; i < n; i++)
-		HnswReadVector(hi, cands[i], vectors + (size_t) i * dims);
-	MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, vector, vectors, n,
-									  max, kept, &nkept, &err),
-					 &err, "choosing HNSW neighbours");
-	for (int i = 0; i < nkept; i++)
-		out[i] = cands[kept[i]];
-	pfree(vectors);
-	pfree(kept);
-	return nkept;
 }
 
 /*
@@ -486,22 +261,16 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 	int m = hi->meta.m;
 	int ef = HnswOptionEfConstruction(hi->rel);
 	HnswMeta current;
-	uint32 *found = palloc(sizeof(uint32) * ef * (level + 1));
+	uint32 *found;
 	uint32 *chosen = palloc(sizeof(uint32) * m);
 	int counts[MVVD_HNSW_MAX_LEVEL + 1];
-	HnswGraphContext ctx;
-	mvvd_graph_callbacks cb;
-	mvvd_error err;
-	mvvd_status status;
 
 	if (update_entry(hi, id, level, true))
 		return; /* the first element of the graph */
 	HnswReadMeta(hi->rel, &current);
-	HnswGraphInit(&ctx, &cb, hi, vector);
-	status = mvvd_hnsw_find_candidates(&cb, m, ef, current.entry_id,
-									   current.entry_level, level, found,
-									   counts, &err);
-	HnswGraphCheck(&ctx, status, &err, "searching for HNSW neighbours");
+	found =
+		HnswFindCandidates(hi, vector, current.entry_id, current.entry_level,
+						   level, ef, counts, "searching for HNSW neighbours");
 
 	for (int l = 0; l <= level; l++)
 	{
@@ -510,19 +279,14 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 		/* with none live around it, paths through deleted ones are its only way in */
 		int n = HnswChooseNeighbors(hi, vector, cands,
 									live > 0 ? live : counts[l], m, chosen);
-		bool linked = false;
 
-		set_neighbors(hi, id, l, chosen, n, true);
-		for (int i = 0; i < n; i++)
-			linked |=
-				HnswLinkBack(hi, chosen[i], l, id, vector, HNSW_LINK_PRUNE);
+		HnswSetNeighbors(hi, id, l, chosen, n, true);
 		/*
-		 * Every neighbour's heuristic dropped the new element (typical of a vector far from
-		 * the rest): keep it in its nearest neighbour's list anyway, or nothing would lead
+		 * If every neighbour's heuristic drops the new element (typical of a vector far from
+		 * the rest), it is kept in its nearest neighbour's list anyway, or nothing would lead
 		 * to it.
 		 */
-		if (!linked && n > 0)
-			HnswLinkBack(hi, chosen[0], l, id, vector, HNSW_LINK_FORCE);
+		HnswLinkBackAll(hi, chosen, n, l, id, vector, HNSW_LINK_PRUNE, true);
 	}
 	if (level > current.entry_level)
 		update_entry(hi, id, level, false);

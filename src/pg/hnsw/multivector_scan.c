@@ -137,23 +137,14 @@ pull(HnswScanOpaque *so, HnswRowScan *rs, int64 n)
 
 	for (int q = 0; q < so->nquery; q++)
 	{
-		HnswQuerySearch *s = &so->searches[q];
+		HnswSearch *s = &so->searches[q];
 
 		for (int64 k = 0; k < n && !s->exhausted; k++)
 		{
 			uint32 id;
 			float distance;
-			bool found;
-			mvvd_error err;
-			mvvd_status status;
 
-			CHECK_FOR_INTERRUPTS();
-			status = mvvd_hnsw_scan_next(s->core, &s->callbacks, &id,
-										 &distance, &found, &err);
-			HnswGraphCheck(&s->graph, status, &err, "scanning an HNSW index");
-			if (!found)
-				s->exhausted = true;
-			else
+			if (HnswSearchNext(s, &id, &distance, "scanning an HNSW index"))
 				score_row_of(so, rs, id);
 		}
 		any |= !s->exhausted;

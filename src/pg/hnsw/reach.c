@@ -13,7 +13,7 @@ void
 HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements, bool *reached,
 				  uint32 *queue)
 {
-	int capacity = 2 * hi->meta.m;
+	int capacity = HnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * capacity);
 	uint32 head = 0, tail = 0;
 

@@ -22,18 +22,6 @@
 #include "pg/guard.h"
 #include "pg/types/vector.h"
 
-/* Frees the core's search states (also when the scan's memory goes away on ERROR). */
-static void
-free_searches(void *arg)
-{
-	HnswScanOpaque *so = (HnswScanOpaque *) arg;
-
-	for (int i = 0; i < so->nsearches; i++)
-		if (so->searches[i].core)
-			mvvd_hnsw_scan_free(so->searches[i].core);
-	so->nsearches = 0;
-}
-
 /* ambeginscan */
 IndexScanDesc
 hnswbeginscan(Relation index, int nkeys, int norderbys)
@@ -46,9 +34,6 @@ hnswbeginscan(Relation index, int nkeys, int norderbys)
 	so->header.mode = MVVD_SCAN_FROM_SETTING;
 	so->mcxt = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw scan",
 									 ALLOCSET_DEFAULT_SIZES);
-	so->cleanup.func = free_searches;
-	so->cleanup.arg = so;
-	MemoryContextRegisterResetCallback(so->mcxt, &so->cleanup);
 	scan->opaque = so;
 	return scan;
 }
@@ -63,9 +48,8 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	if (orderbys && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys,
 				scan->numberOfOrderBys * sizeof(ScanKeyData));
-	/* resetting the context frees the previous searches through its callback */
+	/* resetting the context frees the previous searches through their callbacks */
 	MemoryContextReset(so->mcxt);
-	MemoryContextRegisterResetCallback(so->mcxt, &so->cleanup);
 	so->started = false;
 	so->exhausted = false;
 	so->null_next = 0;
@@ -111,26 +95,11 @@ start_searches(HnswScanOpaque *so, int ef, int mode)
 {
 	HnswIndex *hi = &so->hi;
 
-	so->searches = palloc0(sizeof(HnswQuerySearch) * so->nquery);
+	so->searches = palloc0(sizeof(HnswSearch) * so->nquery);
 	for (int i = 0; i < so->nquery; i++)
-	{
-		HnswQuerySearch *s = &so->searches[i];
-		mvvd_error err;
-		mvvd_status status;
-
-		s->core = mvvd_hnsw_scan_create(
-			ef, mode, (size_t) mvvd_hnsw_max_scan_tuples, &err);
-		if (s->core == NULL)
-			MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
-							 "starting an HNSW scan");
-		so->nsearches = i + 1;
-		HnswGraphInit(&s->graph, &s->callbacks, hi,
-					  so->query + (Size) i * so->query_dims);
-		status = mvvd_hnsw_scan_start(s->core, &s->callbacks, 2 * hi->meta.m,
-									  hi->meta.entry_id, hi->meta.entry_level,
-									  &err);
-		HnswGraphCheck(&s->graph, status, &err, "starting an HNSW scan");
-	}
+		HnswSearchStart(
+			&so->searches[i], hi, so->query + (Size) i * so->query_dims, ef,
+			mode, (size_t) mvvd_hnsw_max_scan_tuples, "starting an HNSW scan");
 }
 
 /* Opens the index, checks the query and starts the searches. */
@@ -210,22 +179,15 @@ static bool
 next_vector_row(IndexScanDesc scan)
 {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
-	HnswQuerySearch *s = &so->searches[0];
+	HnswSearch *s = &so->searches[0];
 
 	for (;;)
 	{
 		uint32 id;
 		float distance;
-		bool found;
-		mvvd_error err;
-		mvvd_status status;
 		ItemPointerData tid;
 
-		CHECK_FOR_INTERRUPTS();
-		status = mvvd_hnsw_scan_next(s->core, &s->callbacks, &id, &distance,
-									 &found, &err);
-		HnswGraphCheck(&s->graph, status, &err, "scanning an HNSW index");
-		if (!found)
+		if (!HnswSearchNext(s, &id, &distance, "scanning an HNSW index"))
 			return false;
 		if (live_element(so, id, &tid))
 		{

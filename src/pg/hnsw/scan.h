@@ -7,15 +7,6 @@
 
 #include "pg/hnsw/hnsw.h"
 
-/* One core search, for one vector of the query. */
-typedef struct HnswQuerySearch
-{
-	mvvd_hnsw_scan *core;
-	HnswGraphContext graph;
-	mvvd_graph_callbacks callbacks;
-	bool exhausted;
-} HnswQuerySearch;
-
 typedef struct HnswRowScan HnswRowScan;
 
 typedef struct HnswScanOpaque
@@ -29,11 +20,9 @@ typedef struct HnswScanOpaque
 	float *query; /* nquery vectors of query_dims; nquery 0 for a NULL query */
 	int nquery;
 	int query_dims;
-	HnswQuerySearch *searches; /* one per query vector */
-	int nsearches;			   /* started so far (freed by the cleanup) */
-	MemoryContextCallback cleanup;
-	uint32 null_next;  /* NULL query: the next element to look at */
-	HnswRowScan *rows; /* multivector columns */
+	HnswSearch *searches; /* one per query vector, freed with mcxt */
+	uint32 null_next;	  /* NULL query: the next element to look at */
+	HnswRowScan *rows;	  /* multivector columns */
 } HnswScanOpaque;
 
 /* multivector_scan.c */

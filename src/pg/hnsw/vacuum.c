@@ -107,23 +107,6 @@ add_candidate(VacuumState *vs, uint32 *cands, int *n, uint32 id, uint32 base)
 	cands[(*n)++] = id;
 }
 
-/* A repair search's core state, freed with the memory context it was made in (also on ERROR). */
-typedef struct RepairSearch
-{
-	mvvd_hnsw_scan *core;
-	MemoryContextCallback cleanup;
-} RepairSearch;
-
-static void
-free_repair_search(void *arg)
-{
-	RepairSearch *rs = (RepairSearch *) arg;
-
-	if (rs->core)
-		mvvd_hnsw_scan_free(rs->core);
-	rs->core = NULL;
-}
-
 /*
  * The reached elements nearest to a vector on level 0 that a search from the entry point finds
  * (deleted elements still hold their lists, so paths through them still lead somewhere; they
@@ -136,35 +119,18 @@ search_reached(VacuumState *vs, uint32 id, const float *vector,
 {
 	HnswIndex *hi = &vs->hi;
 	int ef = HnswOptionEfConstruction(hi->rel);
-	RepairSearch *rs = palloc0(sizeof(RepairSearch));
-	HnswGraphContext ctx;
-	mvvd_graph_callbacks cb;
-	mvvd_error err;
-	mvvd_status status;
-	bool found = true;
+	HnswSearch *s = palloc(sizeof(HnswSearch));
 
-	rs->cleanup.func = free_repair_search;
-	rs->cleanup.arg = rs;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &rs->cleanup);
-	rs->core = mvvd_hnsw_scan_create(ef, MVVD_SCAN_RELAXED,
-									 (size_t) ef * 2 * hi->meta.m * 16, &err);
-	if (rs->core == NULL)
-		MvvdReportStatus(MVVD_OUT_OF_MEMORY, &err,
-						 "repairing HNSW neighbours");
-	HnswGraphInit(&ctx, &cb, hi, vector);
-	status =
-		mvvd_hnsw_scan_start(rs->core, &cb, 2 * hi->meta.m, hi->meta.entry_id,
-							 hi->meta.entry_level, &err);
-	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
-	while (found && *n < enough)
+	HnswSearchStart(s, hi, vector, ef, MVVD_SCAN_RELAXED,
+					(size_t) ef * HnswMaxListCapacity(hi->meta.m) * 16,
+					"repairing HNSW neighbours");
+	while (!s->exhausted && *n < enough)
 	{
 		uint32 next;
 		float distance;
 
-		status =
-			mvvd_hnsw_scan_next(rs->core, &cb, &next, &distance, &found, &err);
-		HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
-		if (found && next < vs->nelements && reached[next])
+		if (HnswSearchNext(s, &next, &distance, "repairing HNSW neighbours") &&
+			next < vs->nelements && reached[next])
 			add_candidate(vs, cands, n, next, id);
 	}
 }
@@ -187,18 +153,11 @@ static void
 search_element(VacuumState *vs, ElementSearch *es)
 {
 	HnswIndex *hi = &vs->hi;
-	int ef = HnswOptionEfConstruction(hi->rel);
-	HnswGraphContext ctx;
-	mvvd_graph_callbacks cb;
-	mvvd_error err;
-	mvvd_status status;
 
-	es->found = palloc(sizeof(uint32) * ef * (es->level + 1));
-	HnswGraphInit(&ctx, &cb, hi, es->vector);
-	status = mvvd_hnsw_find_candidates(&cb, hi->meta.m, ef, hi->meta.entry_id,
-									   hi->meta.entry_level, es->level,
-									   es->found, es->counts, &err);
-	HnswGraphCheck(&ctx, status, &err, "repairing HNSW neighbours");
+	es->found = HnswFindCandidates(hi, es->vector, hi->meta.entry_id,
+								   hi->meta.entry_level, es->level,
+								   HnswOptionEfConstruction(hi->rel),
+								   es->counts, "repairing HNSW neighbours");
 }
 
 /*
@@ -218,9 +177,11 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 {
 	HnswIndex *hi = &vs->hi;
 	int ef = HnswOptionEfConstruction(hi->rel);
-	int capacity = n + (REPAIR_EXPAND + 1) * 2 * hi->meta.m + ef;
+	int capacity =
+		n + (REPAIR_EXPAND + 1) * HnswMaxListCapacity(hi->meta.m) + ef;
 	uint32 *cands = palloc(sizeof(uint32) * capacity);
-	uint32 *hop = palloc(sizeof(uint32) * Max(2 * hi->meta.m, max));
+	uint32 *hop =
+		palloc(sizeof(uint32) * Max(HnswMaxListCapacity(hi->meta.m), max));
 	uint32 expand[REPAIR_EXPAND];
 	int nexpand = 0;
 	int ncands = 0;
@@ -245,8 +206,8 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 	 */
 	for (int e = 0; e < nexpand; e++)
 	{
-		int nhop =
-			HnswReadNeighbors(hi, expand[e], level, hop, 2 * hi->meta.m);
+		int nhop = HnswReadNeighbors(hi, expand[e], level, hop,
+									 HnswMaxListCapacity(hi->meta.m));
 
 		for (int j = 0; j < nhop; j++)
 		{
@@ -273,9 +234,10 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 		searched = true;
 	}
 	nchosen = HnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
-	HnswSetNeighbors(hi, es->id, level, hop, nchosen);
-	for (int i = 0; searched && i < nchosen; i++)
-		HnswLinkBack(hi, hop[i], level, es->id, es->vector, HNSW_LINK_PRUNE);
+	HnswSetNeighbors(hi, es->id, level, hop, nchosen, false);
+	if (searched)
+		HnswLinkBackAll(hi, hop, nchosen, level, es->id, es->vector,
+						HNSW_LINK_PRUNE, false);
 }
 
 /* Pass 2: repairs the lists of live elements that point at deleted ones. */
@@ -283,7 +245,7 @@ static void
 repair_graph(VacuumState *vs)
 {
 	HnswIndex *hi = &vs->hi;
-	int capacity = 2 * hi->meta.m;
+	int capacity = HnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * capacity);
 	float *vector = palloc(sizeof(float) * hi->meta.dims);
 	MemoryContext tmp = AllocSetContextCreate(
@@ -320,11 +282,8 @@ repair_graph(VacuumState *vs)
 			if (!have_vector)
 				HnswReadVector(hi, id, vector);
 			have_vector = true;
-			/* an element on upper levels keeps one level-0 slot for them */
 			repair_list(vs, &es, level,
-						level == 0 && header.level > 0
-							? capacity - 1
-							: (level == 0 ? capacity : hi->meta.m),
+						HnswListCapacity(header.level, level, hi->meta.m),
 						list, n);
 		}
 		MemoryContextSwitchTo(old);
@@ -342,14 +301,14 @@ repair_entry(VacuumState *vs)
 	HnswMeta *meta;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = (HnswMeta *) HnswPagePayload(BufferGetPage(buf));
+	meta = HnswMetaOf(BufferGetPage(buf));
 	if (meta->entry_id != MVVD_NO_ELEMENT && meta->entry_id < vs->nelements &&
 		IS_DELETED(vs, meta->entry_id))
 	{
 		HnswEdit edit;
 
 		HnswEditStart(&edit, hi);
-		meta = (HnswMeta *) HnswPagePayload(HnswEditPage(&edit, buf));
+		meta = HnswMetaOf(HnswEditPage(&edit, buf));
 		meta->entry_id = vs->live > 0 ? vs->best_live : MVVD_NO_ELEMENT;
 		meta->entry_level = vs->live > 0 ? vs->best_level : -1;
 		HnswEditFinish(&edit);
@@ -447,12 +406,8 @@ reconnect(VacuumState *vs)
 		if (ncands == 0)
 			nearest_reached(vs, vector, reached, cands, &ncands);
 		/* into lists with room first: pruning a list could cut off another element */
-		for (int i = 0; i < ncands; i++)
-			linked +=
-				HnswLinkBack(hi, cands[i], 0, id, vector, HNSW_LINK_IF_ROOM);
-		if (linked == 0 && ncands > 0)
-			linked +=
-				HnswLinkBack(hi, cands[0], 0, id, vector, HNSW_LINK_FORCE);
+		linked = HnswLinkBackAll(hi, cands, ncands, 0, id, vector,
+								 HNSW_LINK_IF_ROOM, true);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (linked > 0)

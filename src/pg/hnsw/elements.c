@@ -1,22 +1,25 @@
 /*
- * Reading elements from index pages, and the callbacks through which the core's graph searches
- * read them. Each callback handles a whole neighbour list or batch of distances, so the
- * PG_TRY that keeps Postgres errors from unwinding through C++ frames is paid once per batch.
+ * Opening an mvvd_hnsw index and reading its elements from the pages: vectors (one at a time or
+ * a pipelined batch of distances), records and neighbour lists. The offsets come from format.c.
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
-#include "utils/memutils.h"
 
 #include "pg/hnsw/hnsw.h"
-#include "pg/guard.h"
 
-/* The record at a place of a locked record page. */
-HnswRecord *
-HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place)
+/* Opens an index for searching or changing it: its metapage and distance function. */
+void
+HnswOpenIndex(Relation index, HnswIndex *hi)
 {
-	return (HnswRecord *) (HnswPagePayload(page) + place.offset);
+	memset(hi, 0, sizeof(*hi));
+	hi->rel = index;
+	HnswReadMeta(index, &hi->meta);
+	hi->metric = hi->meta.metric;
+	hi->distance = mvvd_search_distance(hi->metric);
+	hi->multivector = hi->meta.multivector != 0;
+	HnswAttachHints(hi);
 }
 
 /*
@@ -208,7 +211,7 @@ HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 		{
 			n = HnswListLength(
 				rec->neighbors,
-				Min(capacity, HnswLevel0Capacity(rec, hi->meta.m)));
+				Min(capacity, HnswListCapacity(rec->level, 0, hi->meta.m)));
 			memcpy(out, rec->neighbors, n * sizeof(uint32));
 		}
 		else
@@ -220,91 +223,4 @@ HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 		n = read_upper_slot(hi, id / layout->elements_per_chunk,
 							(uint32) upper_slot, out, capacity);
 	return n;
-}
-
-/* Runs a callback body; an ERROR inside is saved in the context and reported as -1. */
-#define HNSW_CALLBACK_GUARD(ctx, body)                                        \
-	do                                                                        \
-	{                                                                         \
-		MemoryContext caller_mcxt = CurrentMemoryContext;                     \
-		volatile int result = 0;                                              \
-		PG_TRY();                                                             \
-		{                                                                     \
-			body;                                                             \
-		}                                                                     \
-		PG_CATCH();                                                           \
-		{                                                                     \
-			MemoryContextSwitchTo((ctx)->mcxt);                               \
-			(ctx)->error = CopyErrorData();                                   \
-			FlushErrorState();                                                \
-			MemoryContextSwitchTo(caller_mcxt);                               \
-			result = -1;                                                      \
-		}                                                                     \
-		PG_END_TRY();                                                         \
-		return result;                                                        \
-	} while (0)
-
-static int
-neighbors_callback(void *context, uint32_t id, int level, uint32_t *out,
-				   int capacity)
-{
-	HnswGraphContext *ctx = (HnswGraphContext *) context;
-
-	HNSW_CALLBACK_GUARD(ctx, {
-		CHECK_FOR_INTERRUPTS();
-		result = HnswReadNeighbors(ctx->hi, id, level, out, capacity);
-	});
-}
-
-static int
-distances_callback(void *context, const uint32_t *ids, int n, float *out)
-{
-	HnswGraphContext *ctx = (HnswGraphContext *) context;
-
-	HNSW_CALLBACK_GUARD(ctx, {
-		HnswDistances(ctx->hi, ctx->query, ids, n, out, ctx->scratch);
-	});
-}
-
-static int
-vectors_callback(void *context, const uint32_t *ids, int n, float *out)
-{
-	HnswGraphContext *ctx = (HnswGraphContext *) context;
-
-	HNSW_CALLBACK_GUARD(ctx, {
-		for (int i = 0; i < n; i++)
-			HnswReadVector(ctx->hi, ids[i],
-						   out + (size_t) i * ctx->hi->meta.dims);
-	});
-}
-
-/* Sets up the callbacks for searching hi from query. */
-void
-HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb, HnswIndex *hi,
-			  const float *query)
-{
-	ctx->hi = hi;
-	ctx->query = query;
-	ctx->scratch = palloc(hi->meta.layout.vector_bytes);
-	ctx->error = NULL;
-	ctx->mcxt = CurrentMemoryContext;
-	cb->context = ctx;
-	cb->neighbors = neighbors_callback;
-	cb->distances = distances_callback;
-	cb->vectors = vectors_callback;
-}
-
-/* Re-throws a callback's saved ERROR, or reports any other failure of a core call. */
-void
-HnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
-			   const mvvd_error *err, const char *what)
-{
-	if (status == MVVD_CALLBACK_FAILED && ctx->error != NULL)
-	{
-		ErrorData *edata = ctx->error;
-
-		ctx->error = NULL;
-		ReThrowError(edata);
-	}
-	MvvdReportStatus(status, err, what);
 }

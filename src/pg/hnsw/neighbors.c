@@ -1,0 +1,243 @@
+/*
+ * Editing neighbour lists on pages: choosing an element's neighbours by the heuristic, setting
+ * its list on a level, and linking an element back into the lists of its neighbours (appended,
+ * or pruned by the same heuristic when a list is full). Insert and VACUUM change lists only
+ * through these.
+ */
+#include "postgres.h"
+
+#include "pg/hnsw/hnsw.h"
+
+/* The place of id's neighbour list on a level (false if it has no such level). */
+static bool
+list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
+{
+	HnswElementInfo info;
+
+	if (level == 0)
+	{
+		*place = HnswRecordPlace(&hi->meta.layout, id);
+		return true;
+	}
+	if (!HnswReadElement(hi, id, &info) || level > info.level)
+		return false;
+	*place = HnswUpperPlace(&hi->meta.layout,
+							id / hi->meta.layout.elements_per_chunk,
+							info.upper_slot + level - 1);
+	return true;
+}
+
+/*
+ * The heuristic over n candidates of a base vector: kept[0..return) receives the indices of at
+ * most max chosen, nearest first. The candidates' vectors are read from the pages, except the
+ * last one's when last_vector is given (an element whose record may not be linked yet).
+ */
+static int
+select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
+				 const float *last_vector, int max, int *kept,
+				 const char *what)
+{
+	int dims = hi->meta.dims;
+	float *vectors = palloc(sizeof(float) * dims * n);
+	int from_pages = last_vector ? n - 1 : n;
+	int nkept;
+	mvvd_error err;
+
+	for (int i = 0; i < from_pages; i++)
+		HnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
+	if (last_vector)
+		memcpy(vectors + (size_t) (n - 1) * dims, last_vector,
+			   sizeof(float) * dims);
+	MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base, vectors, n, max,
+									  kept, &nkept, &err),
+					 &err, what);
+	pfree(vectors);
+	return nkept;
+}
+
+/*
+ * Chooses at most max neighbours among n candidates of an element (its vector given) by the
+ * heuristic, into out; returns how many.
+ */
+int
+HnswChooseNeighbors(HnswIndex *hi, const float *vector, const uint32 *cands,
+					int n, int max, uint32 *out)
+{
+	int *kept;
+	int nkept;
+
+	if (n <= max)
+	{
+		memcpy(out, cands, sizeof(uint32) * n);
+		return n;
+	}
+	kept = palloc(sizeof(int) * n);
+	nkept = select_neighbors(hi, vector, cands, n, NULL, max, kept,
+							 "choosing HNSW neighbours");
+	for (int i = 0; i < nkept; i++)
+		out[i] = cands[kept[i]];
+	pfree(kept);
+	return nkept;
+}
+
+/*
+ * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
+ * stay after the new ones (up to the list's capacity): a concurrent insert that reached a new
+ * element through its upper levels may have linked itself there before the element's own
+ * search on this level finished.
+ */
+void
+HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
+				 bool keep_existing)
+{
+	HnswPlace place;
+	Buffer buf;
+	HnswEdit edit;
+	uint32 *list;
+	int capacity;
+	uint32 *merged;
+	int total;
+
+	if (!list_place(hi, id, level, &place))
+		return;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	HnswEditStart(&edit, hi);
+	list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
+					  &capacity);
+	merged = palloc(sizeof(uint32) * capacity);
+	total = Min(n, capacity);
+	memcpy(merged, ids, total * sizeof(uint32));
+	if (keep_existing)
+	{
+		int earlier = HnswListLength(list, capacity);
+
+		for (int i = 0; i < earlier && total < capacity; i++)
+		{
+			bool present = false;
+
+			for (int j = 0; j < total && !present; j++)
+				present = merged[j] == list[i];
+			if (!present)
+				merged[total++] = list[i];
+		}
+	}
+	HnswWriteList(list, capacity, merged, total);
+	HnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+	pfree(merged);
+}
+
+/*
+ * The ids the heuristic keeps of a full list (n ids, its capacity) plus new_id, which is forced
+ * in if `how` says so.
+ */
+static int
+prune_list(HnswIndex *hi, uint32 base, const uint32 *list, int n,
+		   uint32 new_id, const float *new_vector, int how, uint32 *chosen,
+		   bool *kept_new)
+{
+	float *base_vector = palloc(sizeof(float) * hi->meta.dims);
+	uint32 *ids = palloc(sizeof(uint32) * (n + 1));
+	int *kept = palloc(sizeof(int) * (n + 1));
+	int nkept;
+
+	memcpy(ids, list, n * sizeof(uint32));
+	ids[n] = new_id;
+	HnswReadVector(hi, base, base_vector);
+	nkept = select_neighbors(hi, base_vector, ids, n + 1, new_vector, n, kept,
+							 "pruning HNSW neighbours");
+	*kept_new = false;
+	for (int i = 0; i < nkept; i++)
+		*kept_new |= kept[i] == n;
+	if (!*kept_new && how == HNSW_LINK_FORCE && nkept > 0)
+	{
+		kept[nkept - 1] = n;
+		*kept_new = true;
+	}
+	for (int i = 0; i < nkept; i++)
+		chosen[i] = ids[kept[i]];
+	return nkept;
+}
+
+/*
+ * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
+ * is HNSW_LINK_IF_ROOM, the heuristic chooses among the old neighbours and the new one, and with
+ * HNSW_LINK_FORCE the new one replaces the farthest kept if the heuristic dropped it. Read and
+ * written under one exclusive lock, so concurrent inserts linking to the same element do not
+ * lose each other's links. Returns whether the list now holds new_id.
+ */
+bool
+HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+			 const float *new_vector, int how)
+{
+	HnswPlace place;
+	Buffer buf;
+	uint32 *list;
+	int capacity;
+	int n;
+	HnswEdit edit;
+	bool kept_new = true;
+
+	if (!list_place(hi, base, level, &place))
+		return false;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	list = HnswListAt(BufferGetPage(buf), hi->meta.m, level, place, &capacity);
+	n = HnswListLength(list, capacity);
+	for (int i = 0; i < n; i++)
+	{
+		if (list[i] == new_id)
+		{
+			UnlockReleaseBuffer(buf);
+			return true;
+		}
+	}
+
+	if (n < capacity)
+	{
+		HnswEditStart(&edit, hi);
+		list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
+						  &capacity);
+		list[n] = new_id;
+		if (n + 1 < capacity)
+			list[n + 1] = MVVD_NO_ELEMENT;
+		HnswEditFinish(&edit);
+	}
+	else if (how == HNSW_LINK_IF_ROOM)
+		kept_new = false;
+	else
+	{
+		uint32 *chosen = palloc(sizeof(uint32) * (n + 1));
+		int nkept = prune_list(hi, base, list, n, new_id, new_vector, how,
+							   chosen, &kept_new);
+
+		HnswEditStart(&edit, hi);
+		list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
+						  &capacity);
+		HnswWriteList(list, capacity, chosen, nkept);
+		HnswEditFinish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+	return kept_new;
+}
+
+/*
+ * Links new_id back from each of n elements on a level (`how` as for HnswLinkBack). With
+ * force_one, if none kept it, it is forced into the first one's list: something must lead to
+ * it. Returns how many lists hold it.
+ */
+int
+HnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
+				uint32 new_id, const float *new_vector, int how,
+				bool force_one)
+{
+	int linked = 0;
+
+	for (int i = 0; i < n; i++)
+		linked += HnswLinkBack(hi, ids[i], level, new_id, new_vector, how);
+	if (linked == 0 && n > 0 && force_one)
+		linked += HnswLinkBack(hi, ids[0], level, new_id, new_vector,
+							   HNSW_LINK_FORCE);
+	return linked;
+}
