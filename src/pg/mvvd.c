@@ -18,8 +18,8 @@ void _PG_init(void);
 void
 _PG_init(void)
 {
-	HnswInitGucs();
-	SearchInitGucs();
+	MvvdHnswInitGucs();
+	MvvdSearchInitGucs();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mvvd");
 #else

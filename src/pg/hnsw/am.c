@@ -42,7 +42,7 @@ static const struct config_enum_entry iterative_scan_options[] = {
 
 /* Registers the reloptions and GUCs (from _PG_init). */
 void
-HnswInitGucs(void)
+MvvdHnswInitGucs(void)
 {
 	hnsw_relopt_kind = add_reloption_kind();
 	add_int_reloption(hnsw_relopt_kind, "m",
@@ -109,7 +109,7 @@ hnswoptions(Datum reloptions, bool validate)
 }
 
 int
-HnswOptionM(Relation index)
+MvvdHnswOptionM(Relation index)
 {
 	HnswOptions *opts = (HnswOptions *) index->rd_options;
 
@@ -117,7 +117,7 @@ HnswOptionM(Relation index)
 }
 
 int
-HnswOptionEfConstruction(Relation index)
+MvvdHnswOptionEfConstruction(Relation index)
 {
 	HnswOptions *opts = (HnswOptions *) index->rd_options;
 
@@ -214,11 +214,11 @@ mvvd_hnsw_handler(PG_FUNCTION_ARGS)
 	am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
 	am->amkeytype = InvalidOid;
 
-	am->ambuild = hnswbuild;
-	am->ambuildempty = hnswbuildempty;
-	am->aminsert = hnswinsert;
-	am->ambulkdelete = hnswbulkdelete;
-	am->amvacuumcleanup = hnswvacuumcleanup;
+	am->ambuild = mvvd_hnsw_build;
+	am->ambuildempty = mvvd_hnsw_buildempty;
+	am->aminsert = mvvd_hnsw_insert;
+	am->ambulkdelete = mvvd_hnsw_bulkdelete;
+	am->amvacuumcleanup = mvvd_hnsw_vacuumcleanup;
 	am->amcanreturn = NULL;
 	am->amcostestimate = hnswcostestimate;
 	am->amoptions = hnswoptions;
@@ -228,11 +228,11 @@ mvvd_hnsw_handler(PG_FUNCTION_ARGS)
 #if PG_VERSION_NUM >= 140000
 	am->amadjustmembers = NULL;
 #endif
-	am->ambeginscan = hnswbeginscan;
-	am->amrescan = hnswrescan;
-	am->amgettuple = hnswgettuple;
+	am->ambeginscan = mvvd_hnsw_beginscan;
+	am->amrescan = mvvd_hnsw_rescan;
+	am->amgettuple = mvvd_hnsw_gettuple;
 	am->amgetbitmap = NULL;
-	am->amendscan = hnswendscan;
+	am->amendscan = mvvd_hnsw_endscan;
 	am->ammarkpos = NULL;
 	am->amrestrpos = NULL;
 	am->amestimateparallelscan = NULL;

@@ -29,7 +29,7 @@ static uint64 hint_clock;
 
 /* The hint array of an index (sized to its current length), from the backend's cache. */
 void
-HnswAttachHints(HnswIndex *hi)
+MvvdHnswAttachHints(HnswIndex *hi)
 {
 	MvvdRelFile node = MvvdRelFileOf(hi->rel);
 	BlockNumber nblocks = RelationGetNumberOfBlocks(hi->rel);
@@ -73,7 +73,7 @@ HnswAttachHints(HnswIndex *hi)
 
 /* Pins a block of the index (no content lock), through the hint when it is still good. */
 Buffer
-HnswPin(HnswIndex *hi, BlockNumber block)
+MvvdHnswPin(HnswIndex *hi, BlockNumber block)
 {
 	Buffer buf;
 
@@ -89,9 +89,9 @@ HnswPin(HnswIndex *hi, BlockNumber block)
 	return ReadBuffer(hi->rel, block);
 }
 
-/* Starts fetching the buffer descriptor a later HnswPin of this block will lock. */
+/* Starts fetching the buffer descriptor a later MvvdHnswPin of this block will lock. */
 void
-HnswPrefetchBlock(HnswIndex *hi, BlockNumber block)
+MvvdHnswPrefetchBlock(HnswIndex *hi, BlockNumber block)
 {
 	if (block < hi->nhints && hi->hints[block] > 0)
 		__builtin_prefetch(GetBufferDescriptor(hi->hints[block] - 1), 1);

@@ -126,27 +126,28 @@ static void
 image_element(HnswBuildState *bs, HnswChunkImage *image, uint32 id)
 {
 	int level = mvvd_hnsw_builder_level(bs->builder, id);
-	HnswRecord *rec = HnswChunkImageRecord(image, id);
+	HnswRecord *rec = MvvdHnswChunkImageRecord(image, id);
 	ItemPointerData tid;
 	HnswMember member = {0, 1};
 	size_t n;
 	const uint32 *list;
-	int capacity = HnswListCapacity(level, 0, bs->m);
+	int capacity = MvvdHnswListCapacity(level, 0, bs->m);
 
-	memcpy(HnswChunkImageVector(image, id),
+	memcpy(MvvdHnswChunkImageVector(image, id),
 		   mvvd_hnsw_builder_vector(bs->builder, id), bs->layout.vector_bytes);
-	HnswUnpackTid(mvvd_hnsw_builder_payload(bs->builder, id), &tid);
+	MvvdHnswUnpackTid(mvvd_hnsw_builder_payload(bs->builder, id), &tid);
 	if (bs->multivector)
 		member = bs->members[id];
-	HnswInitRecord(rec, &bs->layout, bs->m, bs->multivector, &tid, level,
-				   image->upper_used, member);
+	MvvdHnswInitRecord(rec, &bs->layout, bs->m, bs->multivector, &tid, level,
+					   image->upper_used, member);
 	list = mvvd_hnsw_builder_neighbors(bs->builder, id, 0, &n);
-	HnswWriteList(rec->neighbors, capacity, list, Min((int) n, capacity));
+	MvvdHnswWriteList(rec->neighbors, capacity, list, Min((int) n, capacity));
 	for (int lv = 1; lv <= level; lv++)
 	{
 		list = mvvd_hnsw_builder_neighbors(bs->builder, id, lv, &n);
-		HnswWriteList(HnswChunkImageUpperSlot(image, image->upper_used++),
-					  bs->m, list, n);
+		MvvdHnswWriteList(
+			MvvdHnswChunkImageUpperSlot(image, image->upper_used++), bs->m,
+			list, n);
 	}
 }
 
@@ -157,21 +158,21 @@ write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements)
 	const HnswLayout *l = &bs->layout;
 	uint32 first = chunk * l->elements_per_chunk;
 	uint32 count = Min(nelements - first, l->elements_per_chunk);
-	BlockNumber start = HnswChunkStart(l, chunk);
+	BlockNumber start = MvvdHnswChunkStart(l, chunk);
 	HnswChunkImage image;
 
 	/* lay the chunk out in memory first, then write its pages in order */
-	HnswChunkImageStart(&image, l, chunk);
+	MvvdHnswChunkImageStart(&image, l, chunk);
 	for (uint32 i = 0; i < count; i++)
 		image_element(bs, &image, first + i);
 	for (uint32 p = 0; p < l->chunk_pages; p++)
 	{
 		Buffer buf = new_page(bs->index, start + p);
 
-		HnswChunkImagePage(&image, p, BufferGetPage(buf));
+		MvvdHnswChunkImagePage(&image, p, BufferGetPage(buf));
 		done_page(buf);
 	}
-	HnswChunkImageEnd(&image);
+	MvvdHnswChunkImageEnd(&image);
 }
 
 /* Writes the linked in-memory graph after the metapage, and fills the metapage in. */
@@ -196,7 +197,7 @@ write_graph(HnswBuildState *bs)
 
 	buf = ReadBuffer(bs->index, HNSW_METAPAGE_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = HnswMetaOf(BufferGetPage(buf));
+	meta = MvvdHnswMetaOf(BufferGetPage(buf));
 	meta->dims = bs->dims;
 	meta->layout = bs->layout;
 	meta->next_id = n;
@@ -220,7 +221,7 @@ spill_to_pages(HnswBuildState *bs)
 	write_graph(bs);
 	free_builder(bs);
 	bs->on_disk = true;
-	HnswOpenIndex(bs->index, &bs->hi);
+	MvvdHnswOpenIndex(bs->index, &bs->hi);
 	bs->hi.building = true;
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE,
 								 HNSW_PHASE_INSERT);
@@ -231,7 +232,7 @@ static int
 next_level(HnswBuildState *bs)
 {
 	uint32 id = mvvd_hnsw_builder_size(bs->builder);
-	uint32 capacity = HnswUpperSlotsPerChunk(&bs->layout);
+	uint32 capacity = MvvdHnswUpperSlotsPerChunk(&bs->layout);
 	int level = mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), bs->m);
 
 	if (id % bs->layout.elements_per_chunk == 0)
@@ -300,11 +301,11 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	memset(&probe, 0, sizeof(probe));
 	probe.metric = bs->metric;
 	probe.multivector = bs->multivector;
-	HnswRowVectorsOf(&probe, values[0], &row);
+	MvvdHnswRowVectorsOf(&probe, values[0], &row);
 	if (bs->dims == 0)
 	{
 		bs->dims = row.dims;
-		HnswComputeLayout(bs->dims, bs->m, bs->multivector, &bs->layout);
+		MvvdHnswComputeLayout(bs->dims, bs->m, bs->multivector, &bs->layout);
 	}
 	if (row.dims != bs->dims)
 		ereport(
@@ -329,10 +330,11 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				bs->memory_limit)
 			spill_to_pages(bs);
 		if (bs->on_disk)
-			HnswInsertVectors(&bs->hi, row.vectors, row.count, row.dims, tid);
+			MvvdHnswInsertVectors(&bs->hi, row.vectors, row.count, row.dims,
+								  tid);
 		else
 		{
-			uint64 payload = HnswPackTid(tid);
+			uint64 payload = MvvdHnswPackTid(tid);
 
 			for (int i = 0; i < row.count; i++)
 			{
@@ -357,7 +359,7 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 
 /* ambuild */
 IndexBuildResult *
-hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+mvvd_hnsw_build(Relation heap, Relation index, IndexInfo *indexInfo)
 {
 	/* in the caller's context, so it outlives ownerctx's cleanup callback on ERROR */
 	HnswBuildState *bs = palloc0(sizeof(HnswBuildState));
@@ -371,11 +373,11 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs->heap = heap;
 	bs->index = index;
 	bs->metric = MvvdIndexMetric(index, &bs->multivector);
-	bs->m = HnswOptionM(index);
-	bs->ef_construction = HnswOptionEfConstruction(index);
+	bs->m = MvvdHnswOptionM(index);
+	bs->ef_construction = MvvdHnswOptionEfConstruction(index);
 	bs->dims = typmod > 0 ? typmod : 0;
 	if (bs->dims > 0)
-		HnswComputeLayout(bs->dims, bs->m, bs->multivector, &bs->layout);
+		MvvdHnswComputeLayout(bs->dims, bs->m, bs->multivector, &bs->layout);
 	bs->memory_limit = (Size) maintenance_work_mem * 1024;
 	bs->reltuples = heap->rd_rel->reltuples;
 	bs->tmpctx = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw tuple",
@@ -388,8 +390,8 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	/* the metapage comes first; it is filled in once the graph is written */
 	metabuf = new_page(index, HNSW_METAPAGE_BLKNO);
-	HnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
-					 bs->ef_construction, bs->metric, bs->multivector);
+	MvvdHnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
+						 bs->ef_construction, bs->metric, bs->multivector);
 	done_page(metabuf);
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PHASE_LOAD);
@@ -405,8 +407,8 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		/* no indexable rows, but the dimensions became known */
 		metabuf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
 		LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
-		HnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
-						 bs->ef_construction, bs->metric, bs->multivector);
+		MvvdHnswInitMetaPage(BufferGetPage(metabuf), bs->dims, bs->m,
+							 bs->ef_construction, bs->metric, bs->multivector);
 		done_page(metabuf);
 	}
 	MemoryContextDelete(bs->ownerctx); /* frees the in-memory graph */
@@ -425,7 +427,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 /* ambuildempty: the init fork of an unlogged table's index holds just a metapage. */
 void
-hnswbuildempty(Relation index)
+mvvd_hnsw_buildempty(Relation index)
 {
 	Buffer buf =
 		ReadBufferExtended(index, INIT_FORKNUM, P_NEW, RBM_NORMAL, NULL);
@@ -435,9 +437,9 @@ hnswbuildempty(Relation index)
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	START_CRIT_SECTION();
-	HnswInitMetaPage(BufferGetPage(buf), typmod > 0 ? typmod : 0,
-					 HnswOptionM(index), HnswOptionEfConstruction(index),
-					 metric, multivector);
+	MvvdHnswInitMetaPage(
+		BufferGetPage(buf), typmod > 0 ? typmod : 0, MvvdHnswOptionM(index),
+		MvvdHnswOptionEfConstruction(index), metric, multivector);
 	MarkBufferDirty(buf);
 	log_newpage_buffer(buf, true);
 	END_CRIT_SECTION();

@@ -91,7 +91,7 @@ static void
 check_lists(CheckState *cs)
 {
 	HnswIndex *hi = &cs->hi;
-	int capacity = HnswMaxListCapacity(hi->meta.m);
+	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * (capacity + 1));
 
 	for (uint32 id = 0; id < cs->nelements; id++)
@@ -101,8 +101,8 @@ check_lists(CheckState *cs)
 		CHECK_FOR_INTERRUPTS();
 		for (int l = 0; l <= level; l++)
 		{
-			int max = HnswListCapacity(level, l, hi->meta.m);
-			int n = HnswReadNeighbors(hi, id, l, list, capacity + 1);
+			int max = MvvdHnswListCapacity(level, l, hi->meta.m);
+			int n = MvvdHnswReadNeighbors(hi, id, l, list, capacity + 1);
 
 			if (n > max)
 				report(cs, "error", id,
@@ -153,8 +153,8 @@ check_reachability(CheckState *cs)
 
 	if (cs->hi.meta.entry_id >= cs->nelements) /* none, or added since */
 		return;
-	HnswMarkReachable(&cs->hi, cs->hi.meta.entry_id, cs->nelements, seen,
-					  queue);
+	MvvdHnswMarkReachable(&cs->hi, cs->hi.meta.entry_id, cs->nelements, seen,
+						  queue);
 	for (uint32 id = 0; id < cs->nelements; id++)
 		if (cs->levels[id] > 0 && !cs->deleted[id] && !seen[id])
 			report(cs, "warning", id,
@@ -214,14 +214,14 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_INDEX,
 					   RelationGetRelationName(index));
 
-	HnswOpenIndex(index, &cs.hi);
+	MvvdHnswOpenIndex(index, &cs.hi);
 	cs.nelements = cs.hi.meta.next_id;
 	if (cs.hi.meta.dims > 0 && cs.nelements > 0 &&
 		RelationGetNumberOfBlocks(index) <
-			HnswChunkStart(&cs.hi.meta.layout, cs.hi.meta.chunks))
+			MvvdHnswChunkStart(&cs.hi.meta.layout, cs.hi.meta.chunks))
 		report(&cs, "error", -1, "index has %u blocks, its %u chunks need %u",
 			   RelationGetNumberOfBlocks(index), cs.hi.meta.chunks,
-			   HnswChunkStart(&cs.hi.meta.layout, cs.hi.meta.chunks));
+			   MvvdHnswChunkStart(&cs.hi.meta.layout, cs.hi.meta.chunks));
 	else if (cs.nelements > 0)
 	{
 		HnswElementInfo previous;
@@ -235,7 +235,7 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 		for (uint32 id = 0; id < cs.nelements; id++)
 		{
 			HnswElementInfo header;
-			bool valid = HnswReadElement(&cs.hi, id, &header);
+			bool valid = MvvdHnswReadElement(&cs.hi, id, &header);
 
 			/* a multivector row's vectors are consecutive elements with one heap TID */
 			if (valid && cs.hi.multivector)

@@ -9,7 +9,7 @@
 
 /* Starts an atomic change of up to MAX_GENERIC_XLOG_PAGES pages. */
 void
-HnswEditStart(HnswEdit *edit, HnswIndex *hi)
+MvvdHnswEditStart(HnswEdit *edit, HnswIndex *hi)
 {
 	edit->hi = hi;
 	edit->nbuffers = 0;
@@ -18,7 +18,7 @@ HnswEditStart(HnswEdit *edit, HnswIndex *hi)
 
 /* The page of an exclusively locked buffer, to be changed as part of the edit. */
 Page
-HnswEditPage(HnswEdit *edit, Buffer buffer)
+MvvdHnswEditPage(HnswEdit *edit, Buffer buffer)
 {
 	Page page;
 
@@ -37,7 +37,7 @@ HnswEditPage(HnswEdit *edit, Buffer buffer)
 
 /* Applies the edit (the caller still holds and then releases the buffers). */
 void
-HnswEditFinish(HnswEdit *edit)
+MvvdHnswEditFinish(HnswEdit *edit)
 {
 	if (edit->xlog)
 		GenericXLogFinish(edit->xlog);
@@ -50,7 +50,7 @@ HnswEditFinish(HnswEdit *edit)
 
 /* Abandons an edit that changed nothing. */
 void
-HnswEditCancel(HnswEdit *edit)
+MvvdHnswEditCancel(HnswEdit *edit)
 {
 	if (edit->xlog)
 		GenericXLogAbort(edit->xlog);
@@ -60,10 +60,10 @@ HnswEditCancel(HnswEdit *edit)
 
 /* Writes an element's vector, page by page (it is not reachable before its record is). */
 void
-HnswWriteVector(HnswIndex *hi, uint32 id, const float *vector)
+MvvdHnswWriteVector(HnswIndex *hi, uint32 id, const float *vector)
 {
 	const HnswLayout *layout = &hi->meta.layout;
-	HnswPlace place = HnswVectorPlace(layout, id);
+	HnswPlace place = MvvdHnswVectorPlace(layout, id);
 	const char *src = (const char *) vector;
 	uint32 remaining = layout->vector_bytes;
 
@@ -75,10 +75,10 @@ HnswWriteVector(HnswIndex *hi, uint32 id, const float *vector)
 		Page page;
 
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		HnswEditStart(&edit, hi);
-		page = HnswEditPage(&edit, buf);
-		memcpy(HnswPagePayload(page) + place.offset, src, n);
-		HnswEditFinish(&edit);
+		MvvdHnswEditStart(&edit, hi);
+		page = MvvdHnswEditPage(&edit, buf);
+		memcpy(MvvdHnswPagePayload(page) + place.offset, src, n);
+		MvvdHnswEditFinish(&edit);
 		UnlockReleaseBuffer(buf);
 		src += n;
 		remaining -= n;

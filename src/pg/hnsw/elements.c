@@ -11,15 +11,15 @@
 
 /* Opens an index for searching or changing it: its metapage and distance function. */
 void
-HnswOpenIndex(Relation index, HnswIndex *hi)
+MvvdHnswOpenIndex(Relation index, HnswIndex *hi)
 {
 	memset(hi, 0, sizeof(*hi));
 	hi->rel = index;
-	HnswReadMeta(index, &hi->meta);
+	MvvdHnswReadMeta(index, &hi->meta);
 	hi->metric = hi->meta.metric;
 	hi->distance = mvvd_search_distance(hi->metric);
 	hi->multivector = hi->meta.multivector != 0;
-	HnswAttachHints(hi);
+	MvvdHnswAttachHints(hi);
 }
 
 /*
@@ -29,19 +29,19 @@ HnswOpenIndex(Relation index, HnswIndex *hi)
 
 /* Copies an element's vector (it may span pages). */
 void
-HnswReadVector(HnswIndex *hi, uint32 id, float *out)
+MvvdHnswReadVector(HnswIndex *hi, uint32 id, float *out)
 {
 	const HnswLayout *layout = &hi->meta.layout;
-	HnswPlace place = HnswVectorPlace(layout, id);
+	HnswPlace place = MvvdHnswVectorPlace(layout, id);
 	char *dst = (char *) out;
 	uint32 remaining = layout->vector_bytes;
 
 	while (remaining > 0)
 	{
 		uint32 n = Min(remaining, HNSW_PAGE_PAYLOAD - place.offset);
-		Buffer buf = HnswPin(hi, place.block);
+		Buffer buf = MvvdHnswPin(hi, place.block);
 
-		memcpy(dst, HnswPagePayload(BufferGetPage(buf)) + place.offset, n);
+		memcpy(dst, MvvdHnswPagePayload(BufferGetPage(buf)) + place.offset, n);
 		ReleaseBuffer(buf);
 		dst += n;
 		remaining -= n;
@@ -67,9 +67,9 @@ pin_vector(HnswIndex *hi, VectorRef *ref, uint32 prefetch_bytes)
 	uint32 on_first =
 		Min(layout->vector_bytes, HNSW_PAGE_PAYLOAD - ref->place.offset);
 
-	ref->buf[0] = HnswPin(hi, ref->place.block);
+	ref->buf[0] = MvvdHnswPin(hi, ref->place.block);
 	ref->part[0] =
-		(const float *) (HnswPagePayload(BufferGetPage(ref->buf[0])) +
+		(const float *) (MvvdHnswPagePayload(BufferGetPage(ref->buf[0])) +
 						 ref->place.offset);
 	ref->first_floats = on_first / sizeof(float);
 	ref->buf[1] = InvalidBuffer;
@@ -78,9 +78,9 @@ pin_vector(HnswIndex *hi, VectorRef *ref, uint32 prefetch_bytes)
 		__builtin_prefetch((const char *) ref->part[0] + b);
 	if (on_first < layout->vector_bytes)
 	{
-		ref->buf[1] = HnswPin(hi, ref->place.block + 1);
+		ref->buf[1] = MvvdHnswPin(hi, ref->place.block + 1);
 		ref->part[1] =
-			(const float *) HnswPagePayload(BufferGetPage(ref->buf[1]));
+			(const float *) MvvdHnswPagePayload(BufferGetPage(ref->buf[1]));
 		for (uint32 b = 0;
 			 b < Min(prefetch_bytes, layout->vector_bytes - on_first); b += 64)
 			__builtin_prefetch((const char *) ref->part[1] + b);
@@ -114,8 +114,8 @@ use_vector(HnswIndex *hi, const float *query, VectorRef *ref)
  * in its two pieces where it lies; only vectors longer than a page are copied together.
  */
 void
-HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
-			  float *out, float *scratch)
+MvvdHnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
+				  float *out, float *scratch)
 {
 	const HnswLayout *layout = &hi->meta.layout;
 	const uint32 prefetch_bytes = Min(layout->vector_bytes, 256);
@@ -127,7 +127,7 @@ HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 		for (int i = 0; i < n; i++)
 		{
 			CHECK_FOR_INTERRUPTS();
-			HnswReadVector(hi, ids[i], scratch);
+			MvvdHnswReadVector(hi, ids[i], scratch);
 			out[i] = hi->distance(query, scratch, hi->meta.dims);
 		}
 		return;
@@ -137,11 +137,11 @@ HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 		int count = Min(n - first, HNSW_DISTANCE_BATCH);
 
 		for (int i = 0; i < count; i++)
-			refs[i].place = HnswVectorPlace(layout, ids[first + i]);
+			refs[i].place = MvvdHnswVectorPlace(layout, ids[first + i]);
 		for (int i = 0; i < count + 4; i++)
 		{
 			if (i < count)
-				HnswPrefetchBlock(hi, refs[i].place.block);
+				MvvdHnswPrefetchBlock(hi, refs[i].place.block);
 			if (i >= 2 && i - 2 < count)
 				pin_vector(hi, &refs[i - 2], prefetch_bytes);
 			if (i >= 4)
@@ -152,20 +152,21 @@ HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
 
 /* Reads what a record says of its element; false if the element was never written. */
 bool
-HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out)
+MvvdHnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out)
 {
-	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
-	Buffer buf = HnswPin(hi, place.block);
+	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, id);
+	Buffer buf = MvvdHnswPin(hi, place.block);
 	HnswRecord *rec;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	rec = HnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place);
+	rec = MvvdHnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place);
 	out->heaptid = rec->heaptid;
 	out->level = rec->level;
 	out->flags = rec->flags;
-	out->upper_slot = rec->level > 0 ? HnswUpperSlotOf(rec, hi->meta.m) : 0;
+	out->upper_slot =
+		rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
 	if (hi->multivector)
-		out->member = *HnswRecordMember(rec, hi->meta.m);
+		out->member = *MvvdHnswRecordMember(rec, hi->meta.m);
 	else
 		out->member.index = 0, out->member.count = 1;
 	UnlockReleaseBuffer(buf);
@@ -177,15 +178,15 @@ static int
 read_upper_slot(HnswIndex *hi, uint32 chunk, uint32 slot, uint32 *out,
 				int capacity)
 {
-	HnswPlace place = HnswUpperPlace(&hi->meta.layout, chunk, slot);
-	Buffer buf = HnswPin(hi, place.block);
+	HnswPlace place = MvvdHnswUpperPlace(&hi->meta.layout, chunk, slot);
+	Buffer buf = MvvdHnswPin(hi, place.block);
 	const uint32 *ids;
 	int n;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	ids =
-		(const uint32 *) (HnswPagePayload(BufferGetPage(buf)) + place.offset);
-	n = HnswListLength(ids, Min(capacity, hi->meta.m));
+	ids = (const uint32 *) (MvvdHnswPagePayload(BufferGetPage(buf)) +
+							place.offset);
+	n = MvvdHnswListLength(ids, Min(capacity, hi->meta.m));
 	memcpy(out, ids, n * sizeof(uint32));
 	UnlockReleaseBuffer(buf);
 	return n;
@@ -193,33 +194,34 @@ read_upper_slot(HnswIndex *hi, uint32 chunk, uint32 slot, uint32 *out,
 
 /* Copies id's neighbours on a level (at most capacity); 0 for an unwritten element. */
 int
-HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
-				  int capacity)
+MvvdHnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
+					  int capacity)
 {
 	const HnswLayout *layout = &hi->meta.layout;
-	HnswPlace place = HnswRecordPlace(layout, id);
-	Buffer buf = HnswPin(hi, place.block);
+	HnswPlace place = MvvdHnswRecordPlace(layout, id);
+	Buffer buf = MvvdHnswPin(hi, place.block);
 	HnswRecord *rec;
 	int n = 0;
 	int64 upper_slot = -1;
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	rec = HnswRecordIn(BufferGetPage(buf), layout, place);
+	rec = MvvdHnswRecordIn(BufferGetPage(buf), layout, place);
 	if ((rec->flags & HNSW_RECORD_VALID) && level <= rec->level)
 	{
 		if (level == 0)
 		{
-			n = HnswListLength(
-				rec->neighbors,
-				Min(capacity, HnswListCapacity(rec->level, 0, hi->meta.m)));
+			n = MvvdHnswListLength(
+				rec->neighbors, Min(capacity, MvvdHnswListCapacity(
+												  rec->level, 0, hi->meta.m)));
 			memcpy(out, rec->neighbors, n * sizeof(uint32));
 		}
 		else
-			upper_slot = (int64) HnswUpperSlotOf(rec, hi->meta.m) + level - 1;
+			upper_slot =
+				(int64) MvvdHnswUpperSlotOf(rec, hi->meta.m) + level - 1;
 	}
 	UnlockReleaseBuffer(buf);
 
-	if (upper_slot >= 0 && upper_slot < HnswUpperSlotsPerChunk(layout))
+	if (upper_slot >= 0 && upper_slot < MvvdHnswUpperSlotsPerChunk(layout))
 		n = read_upper_slot(hi, id / layout->elements_per_chunk,
 							(uint32) upper_slot, out, capacity);
 	return n;

@@ -47,7 +47,7 @@ size_chunk(HnswLayout *l, uint32 n, int m)
 
 /* The layout for vectors of dims dimensions and m: the chunk size that wastes least space. */
 void
-HnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout)
+MvvdHnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout)
 {
 	HnswLayout l;
 	double best = 0;
@@ -76,14 +76,14 @@ HnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout)
 
 /* First block of a chunk. */
 BlockNumber
-HnswChunkStart(const HnswLayout *layout, uint32 chunk)
+MvvdHnswChunkStart(const HnswLayout *layout, uint32 chunk)
 {
 	return 1 + (BlockNumber) chunk * layout->chunk_pages;
 }
 
 /* The page type of page `page` of a chunk. */
 uint16
-HnswChunkPageType(const HnswLayout *layout, uint32 page)
+MvvdHnswChunkPageType(const HnswLayout *layout, uint32 page)
 {
 	if (page < layout->vector_pages)
 		return HNSW_PAGE_VECTOR;
@@ -94,27 +94,27 @@ HnswChunkPageType(const HnswLayout *layout, uint32 page)
 
 /* Where an element's vector starts (it may continue on the following page). */
 HnswPlace
-HnswVectorPlace(const HnswLayout *layout, uint32 id)
+MvvdHnswVectorPlace(const HnswLayout *layout, uint32 id)
 {
 	uint32 chunk = id / layout->elements_per_chunk;
 	uint64 byte =
 		(uint64) (id % layout->elements_per_chunk) * layout->vector_bytes;
 	HnswPlace place;
 
-	place.block = HnswChunkStart(layout, chunk) + byte / HNSW_PAGE_PAYLOAD;
+	place.block = MvvdHnswChunkStart(layout, chunk) + byte / HNSW_PAGE_PAYLOAD;
 	place.offset = byte % HNSW_PAGE_PAYLOAD;
 	return place;
 }
 
 /* Where an element's record is. */
 HnswPlace
-HnswRecordPlace(const HnswLayout *layout, uint32 id)
+MvvdHnswRecordPlace(const HnswLayout *layout, uint32 id)
 {
 	uint32 chunk = id / layout->elements_per_chunk;
 	uint32 index = id % layout->elements_per_chunk;
 	HnswPlace place;
 
-	place.block = HnswChunkStart(layout, chunk) + layout->vector_pages +
+	place.block = MvvdHnswChunkStart(layout, chunk) + layout->vector_pages +
 				  index / layout->records_per_page;
 	place.offset = (index % layout->records_per_page) * layout->record_bytes;
 	return place;
@@ -122,7 +122,7 @@ HnswRecordPlace(const HnswLayout *layout, uint32 id)
 
 /* One past the last element (below limit) whose record is on the same page as first's. */
 uint32
-HnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit)
+MvvdHnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit)
 {
 	uint32 index = first % layout->elements_per_chunk;
 	uint32 page_end =
@@ -134,26 +134,26 @@ HnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit)
 
 /* First upper page of a chunk (its special space counts the slots in use). */
 BlockNumber
-HnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk)
+MvvdHnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk)
 {
-	return HnswChunkStart(layout, chunk) + layout->vector_pages +
+	return MvvdHnswChunkStart(layout, chunk) + layout->vector_pages +
 		   layout->record_pages;
 }
 
 /* Upper slots available in each chunk. */
 uint32
-HnswUpperSlotsPerChunk(const HnswLayout *layout)
+MvvdHnswUpperSlotsPerChunk(const HnswLayout *layout)
 {
 	return layout->upper_pages * layout->upper_slots_per_page;
 }
 
 /* Where upper slot `slot` of a chunk is. */
 HnswPlace
-HnswUpperPlace(const HnswLayout *layout, uint32 chunk, uint32 slot)
+MvvdHnswUpperPlace(const HnswLayout *layout, uint32 chunk, uint32 slot)
 {
 	HnswPlace place;
 
-	place.block = HnswFirstUpperBlock(layout, chunk) +
+	place.block = MvvdHnswFirstUpperBlock(layout, chunk) +
 				  slot / layout->upper_slots_per_page;
 	place.offset =
 		(slot % layout->upper_slots_per_page) * layout->upper_slot_bytes;
@@ -165,7 +165,7 @@ HnswUpperPlace(const HnswLayout *layout, uint32 chunk, uint32 slot)
  * images and GenericXLog deltas never treat our data as a free hole.
  */
 void
-HnswInitPage(Page page, uint16 page_type)
+MvvdHnswInitPage(Page page, uint16 page_type)
 {
 	HnswPageOpaque *opaque;
 
@@ -177,37 +177,37 @@ HnswInitPage(Page page, uint16 page_type)
 	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
 	/* upper slots not yet taken read as empty lists */
 	if (page_type == HNSW_PAGE_UPPER)
-		memset(HnswPagePayload(page), 0xFF, HNSW_PAGE_PAYLOAD);
+		memset(MvvdHnswPagePayload(page), 0xFF, HNSW_PAGE_PAYLOAD);
 }
 
 /* The start of a page's payload. */
 char *
-HnswPagePayload(Page page)
+MvvdHnswPagePayload(Page page)
 {
 	return (char *) page + MAXALIGN(SizeOfPageHeaderData);
 }
 
 /* The record at a place of a record page. */
 HnswRecord *
-HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place)
+MvvdHnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place)
 {
-	return (HnswRecord *) (HnswPagePayload(page) + place.offset);
+	return (HnswRecord *) (MvvdHnswPagePayload(page) + place.offset);
 }
 
 /* Fills in a new element's record, its neighbour lists empty. */
 void
-HnswInitRecord(HnswRecord *rec, const HnswLayout *layout, int m,
-			   bool multivector, ItemPointer heaptid, int level,
-			   uint32 upper_slot, HnswMember member)
+MvvdHnswInitRecord(HnswRecord *rec, const HnswLayout *layout, int m,
+				   bool multivector, ItemPointer heaptid, int level,
+				   uint32 upper_slot, HnswMember member)
 {
 	memset(rec, 0xFF, layout->record_bytes);
 	rec->heaptid = *heaptid;
 	rec->level = level;
 	rec->flags = HNSW_RECORD_VALID;
 	if (level > 0)
-		HnswSetUpperSlot(rec, m, upper_slot);
+		MvvdHnswSetUpperSlot(rec, m, upper_slot);
 	if (multivector)
-		*HnswRecordMember(rec, m) = member;
+		*MvvdHnswRecordMember(rec, m) = member;
 }
 
 /*
@@ -215,26 +215,26 @@ HnswInitRecord(HnswRecord *rec, const HnswLayout *layout, int m,
  * above), and how many ids it can hold.
  */
 uint32 *
-HnswListAt(Page page, int m, int level, HnswPlace place, int *capacity)
+MvvdHnswListAt(Page page, int m, int level, HnswPlace place, int *capacity)
 {
-	char *at = HnswPagePayload(page) + place.offset;
+	char *at = MvvdHnswPagePayload(page) + place.offset;
 
 	if (level == 0)
 	{
 		HnswRecord *rec = (HnswRecord *) at;
 
-		*capacity = HnswListCapacity(rec->level, 0, m);
+		*capacity = MvvdHnswListCapacity(rec->level, 0, m);
 		return rec->neighbors;
 	}
-	*capacity = HnswListCapacity(1, level, m);
+	*capacity = MvvdHnswListCapacity(1, level, m);
 	return (uint32 *) at;
 }
 
 /* The metapage's payload. */
 HnswMeta *
-HnswMetaOf(Page page)
+MvvdHnswMetaOf(Page page)
 {
-	return (HnswMeta *) HnswPagePayload(page);
+	return (HnswMeta *) MvvdHnswPagePayload(page);
 }
 
 /*
@@ -242,12 +242,12 @@ HnswMetaOf(Page page)
  * different version is refused (with the command that rebuilds the index) rather than misread.
  */
 void
-HnswReadMeta(Relation index, HnswMeta *meta)
+MvvdHnswReadMeta(Relation index, HnswMeta *meta)
 {
 	Buffer buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	memcpy(meta, HnswMetaOf(BufferGetPage(buf)), sizeof(HnswMeta));
+	memcpy(meta, MvvdHnswMetaOf(BufferGetPage(buf)), sizeof(HnswMeta));
 	UnlockReleaseBuffer(buf);
 	if (meta->magic != HNSW_MAGIC)
 		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
@@ -271,13 +271,13 @@ HnswReadMeta(Relation index, HnswMeta *meta)
 
 /* Formats the metapage of a new index; dims 0 means "from the first vector". */
 void
-HnswInitMetaPage(Page page, int dims, int m, int ef_construction, int metric,
-				 bool multivector)
+MvvdHnswInitMetaPage(Page page, int dims, int m, int ef_construction,
+					 int metric, bool multivector)
 {
 	HnswMeta *meta;
 
-	HnswInitPage(page, HNSW_PAGE_META);
-	meta = HnswMetaOf(page);
+	MvvdHnswInitPage(page, HNSW_PAGE_META);
+	meta = MvvdHnswMetaOf(page);
 	memset(meta, 0, sizeof(*meta));
 	meta->magic = HNSW_MAGIC;
 	meta->version = HNSW_VERSION;
@@ -287,15 +287,15 @@ HnswInitMetaPage(Page page, int dims, int m, int ef_construction, int metric,
 	meta->metric = metric;
 	meta->multivector = multivector;
 	if (dims > 0)
-		HnswComputeLayout(dims, m, multivector, &meta->layout);
+		MvvdHnswComputeLayout(dims, m, multivector, &meta->layout);
 	meta->entry_id = MVVD_NO_ELEMENT;
 	meta->entry_level = -1;
 }
 
 /* Starts the image of a chunk: zeroed, its upper slots empty lists. */
 void
-HnswChunkImageStart(HnswChunkImage *image, const HnswLayout *layout,
-					uint32 chunk)
+MvvdHnswChunkImageStart(HnswChunkImage *image, const HnswLayout *layout,
+						uint32 chunk)
 {
 	Size upper_start = (Size) (layout->vector_pages + layout->record_pages) *
 					   HNSW_PAGE_PAYLOAD;
@@ -313,39 +313,40 @@ static char *
 image_at(HnswChunkImage *image, HnswPlace place)
 {
 	BlockNumber page =
-		place.block - HnswChunkStart(image->layout, image->chunk);
+		place.block - MvvdHnswChunkStart(image->layout, image->chunk);
 
 	return image->payloads + (Size) page * HNSW_PAGE_PAYLOAD + place.offset;
 }
 
 /* Where element id's vector goes (payloads are back to back, so it is one run of bytes). */
 char *
-HnswChunkImageVector(HnswChunkImage *image, uint32 id)
+MvvdHnswChunkImageVector(HnswChunkImage *image, uint32 id)
 {
-	return image_at(image, HnswVectorPlace(image->layout, id));
+	return image_at(image, MvvdHnswVectorPlace(image->layout, id));
 }
 
 HnswRecord *
-HnswChunkImageRecord(HnswChunkImage *image, uint32 id)
+MvvdHnswChunkImageRecord(HnswChunkImage *image, uint32 id)
 {
-	return (HnswRecord *) image_at(image, HnswRecordPlace(image->layout, id));
+	return (HnswRecord *) image_at(image,
+								   MvvdHnswRecordPlace(image->layout, id));
 }
 
 uint32 *
-HnswChunkImageUpperSlot(HnswChunkImage *image, uint32 slot)
+MvvdHnswChunkImageUpperSlot(HnswChunkImage *image, uint32 slot)
 {
 	return (uint32 *) image_at(
-		image, HnswUpperPlace(image->layout, image->chunk, slot));
+		image, MvvdHnswUpperPlace(image->layout, image->chunk, slot));
 }
 
 /* Formats page `page` of the chunk from the image into out. */
 void
-HnswChunkImagePage(HnswChunkImage *image, uint32 page, Page out)
+MvvdHnswChunkImagePage(HnswChunkImage *image, uint32 page, Page out)
 {
 	const HnswLayout *l = image->layout;
 
-	HnswInitPage(out, HnswChunkPageType(l, page));
-	memcpy(HnswPagePayload(out),
+	MvvdHnswInitPage(out, MvvdHnswChunkPageType(l, page));
+	memcpy(MvvdHnswPagePayload(out),
 		   image->payloads + (Size) page * HNSW_PAGE_PAYLOAD,
 		   HNSW_PAGE_PAYLOAD);
 	/* the first upper page counts the slots in use */
@@ -354,7 +355,7 @@ HnswChunkImagePage(HnswChunkImage *image, uint32 page, Page out)
 }
 
 void
-HnswChunkImageEnd(HnswChunkImage *image)
+MvvdHnswChunkImageEnd(HnswChunkImage *image)
 {
 	pfree(image->payloads);
 	image->payloads = NULL;

@@ -91,7 +91,7 @@ typedef struct HnswMeta
 /*
  * An element's record. Lists of neighbour ids end at their capacity or at the first
  * MVVD_NO_ELEMENT. The level-0 list holds 2m ids, except for an element on upper levels, whose
- * last slot holds the number of its first upper slot instead (see HnswListCapacity).
+ * last slot holds the number of its first upper slot instead (see MvvdHnswListCapacity).
  */
 typedef struct HnswRecord
 {
@@ -120,7 +120,7 @@ typedef struct HnswPlace
 
 /* The longest neighbour list of any element: level 0 of an element without upper levels. */
 static inline int
-HnswMaxListCapacity(int m)
+MvvdHnswMaxListCapacity(int m)
 {
 	return 2 * m;
 }
@@ -130,7 +130,7 @@ HnswMaxListCapacity(int m)
  * there for an element on upper levels (its last level-0 slot holds its first upper slot).
  */
 static inline int
-HnswListCapacity(int element_level, int list_level, int m)
+MvvdHnswListCapacity(int element_level, int list_level, int m)
 {
 	if (list_level > 0)
 		return m;
@@ -139,26 +139,26 @@ HnswListCapacity(int element_level, int list_level, int m)
 
 /* The first of the `level` upper slots of a record on upper levels (in its chunk). */
 static inline uint32
-HnswUpperSlotOf(const HnswRecord *rec, int m)
+MvvdHnswUpperSlotOf(const HnswRecord *rec, int m)
 {
 	return rec->neighbors[2 * m - 1];
 }
 
 static inline void
-HnswSetUpperSlot(HnswRecord *rec, int m, uint32 slot)
+MvvdHnswSetUpperSlot(HnswRecord *rec, int m, uint32 slot)
 {
 	rec->neighbors[2 * m - 1] = slot;
 }
 
 static inline HnswMember *
-HnswRecordMember(HnswRecord *rec, int m)
+MvvdHnswRecordMember(HnswRecord *rec, int m)
 {
 	return (HnswMember *) &rec->neighbors[2 * m];
 }
 
 /* Length of a list of ids: up to capacity, or to the first MVVD_NO_ELEMENT. */
 static inline int
-HnswListLength(const uint32 *ids, int capacity)
+MvvdHnswListLength(const uint32 *ids, int capacity)
 {
 	int n = 0;
 
@@ -169,7 +169,7 @@ HnswListLength(const uint32 *ids, int capacity)
 
 /* Writes n ids into a list of the given capacity, ending it with MVVD_NO_ELEMENT if short. */
 static inline void
-HnswWriteList(uint32 *list, int capacity, const uint32 *ids, int n)
+MvvdHnswWriteList(uint32 *list, int capacity, const uint32 *ids, int n)
 {
 	memmove(list, ids, n * sizeof(uint32));
 	if (n < capacity)
@@ -178,45 +178,49 @@ HnswWriteList(uint32 *list, int capacity, const uint32 *ids, int n)
 
 /* A heap TID as the 64-bit payload of an element of the in-memory graph, and back. */
 static inline uint64
-HnswPackTid(ItemPointer tid)
+MvvdHnswPackTid(ItemPointer tid)
 {
 	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
 		   ItemPointerGetOffsetNumber(tid);
 }
 
 static inline void
-HnswUnpackTid(uint64 packed, ItemPointer tid)
+MvvdHnswUnpackTid(uint64 packed, ItemPointer tid)
 {
 	ItemPointerSet(tid, (BlockNumber) (packed >> 16),
 				   (OffsetNumber) (packed & 0xFFFF));
 }
 
 /* Layout */
-void HnswComputeLayout(int dims, int m, bool multivector, HnswLayout *layout);
-BlockNumber HnswChunkStart(const HnswLayout *layout, uint32 chunk);
-uint16 HnswChunkPageType(const HnswLayout *layout, uint32 page);
-HnswPlace HnswVectorPlace(const HnswLayout *layout, uint32 id);
-HnswPlace HnswRecordPlace(const HnswLayout *layout, uint32 id);
-uint32 HnswRecordPageEnd(const HnswLayout *layout, uint32 first, uint32 limit);
-HnswPlace HnswUpperPlace(const HnswLayout *layout, uint32 chunk, uint32 slot);
-BlockNumber HnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk);
-uint32 HnswUpperSlotsPerChunk(const HnswLayout *layout);
+void MvvdHnswComputeLayout(int dims, int m, bool multivector,
+						   HnswLayout *layout);
+BlockNumber MvvdHnswChunkStart(const HnswLayout *layout, uint32 chunk);
+uint16 MvvdHnswChunkPageType(const HnswLayout *layout, uint32 page);
+HnswPlace MvvdHnswVectorPlace(const HnswLayout *layout, uint32 id);
+HnswPlace MvvdHnswRecordPlace(const HnswLayout *layout, uint32 id);
+uint32 MvvdHnswRecordPageEnd(const HnswLayout *layout, uint32 first,
+							 uint32 limit);
+HnswPlace MvvdHnswUpperPlace(const HnswLayout *layout, uint32 chunk,
+							 uint32 slot);
+BlockNumber MvvdHnswFirstUpperBlock(const HnswLayout *layout, uint32 chunk);
+uint32 MvvdHnswUpperSlotsPerChunk(const HnswLayout *layout);
 
 /* Pages */
-void HnswInitPage(Page page, uint16 page_type);
-char *HnswPagePayload(Page page);
-HnswRecord *HnswRecordIn(Page page, const HnswLayout *layout, HnswPlace place);
-void HnswInitRecord(HnswRecord *rec, const HnswLayout *layout, int m,
-					bool multivector, ItemPointer heaptid, int level,
-					uint32 upper_slot, HnswMember member);
-uint32 *HnswListAt(Page page, int m, int level, HnswPlace place,
-				   int *capacity);
+void MvvdHnswInitPage(Page page, uint16 page_type);
+char *MvvdHnswPagePayload(Page page);
+HnswRecord *MvvdHnswRecordIn(Page page, const HnswLayout *layout,
+							 HnswPlace place);
+void MvvdHnswInitRecord(HnswRecord *rec, const HnswLayout *layout, int m,
+						bool multivector, ItemPointer heaptid, int level,
+						uint32 upper_slot, HnswMember member);
+uint32 *MvvdHnswListAt(Page page, int m, int level, HnswPlace place,
+					   int *capacity);
 
 /* The metapage */
-HnswMeta *HnswMetaOf(Page page);
-void HnswReadMeta(Relation index, HnswMeta *meta);
-void HnswInitMetaPage(Page page, int dims, int m, int ef_construction,
-					  int metric, bool multivector);
+HnswMeta *MvvdHnswMetaOf(Page page);
+void MvvdHnswReadMeta(Relation index, HnswMeta *meta);
+void MvvdHnswInitMetaPage(Page page, int dims, int m, int ef_construction,
+						  int metric, bool multivector);
 
 /*
  * A chunk laid out in memory (its pages' payloads back to back) before it is written in one
@@ -229,12 +233,12 @@ typedef struct HnswChunkImage
 	uint32 upper_used; /* upper slots taken */
 	char *payloads;
 } HnswChunkImage;
-void HnswChunkImageStart(HnswChunkImage *image, const HnswLayout *layout,
-						 uint32 chunk);
-char *HnswChunkImageVector(HnswChunkImage *image, uint32 id);
-HnswRecord *HnswChunkImageRecord(HnswChunkImage *image, uint32 id);
-uint32 *HnswChunkImageUpperSlot(HnswChunkImage *image, uint32 slot);
-void HnswChunkImagePage(HnswChunkImage *image, uint32 page, Page out);
-void HnswChunkImageEnd(HnswChunkImage *image);
+void MvvdHnswChunkImageStart(HnswChunkImage *image, const HnswLayout *layout,
+							 uint32 chunk);
+char *MvvdHnswChunkImageVector(HnswChunkImage *image, uint32 id);
+HnswRecord *MvvdHnswChunkImageRecord(HnswChunkImage *image, uint32 id);
+uint32 *MvvdHnswChunkImageUpperSlot(HnswChunkImage *image, uint32 slot);
+void MvvdHnswChunkImagePage(HnswChunkImage *image, uint32 page, Page out);
+void MvvdHnswChunkImageEnd(HnswChunkImage *image);
 
 #endif /* MVVD_HNSW_FORMAT_H */

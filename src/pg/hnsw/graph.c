@@ -21,7 +21,7 @@ neighbors_callback(void *context, uint32_t id, int level, uint32_t *out,
 
 	MVVD_TRAP(&ctx->trap, ok, {
 		CHECK_FOR_INTERRUPTS();
-		n = HnswReadNeighbors(ctx->hi, id, level, out, capacity);
+		n = MvvdHnswReadNeighbors(ctx->hi, id, level, out, capacity);
 	});
 	return ok ? n : -1;
 }
@@ -32,8 +32,9 @@ distances_callback(void *context, const uint32_t *ids, int n, float *out)
 	HnswGraphContext *ctx = (HnswGraphContext *) context;
 	volatile bool ok;
 
-	MVVD_TRAP(&ctx->trap, ok,
-			  HnswDistances(ctx->hi, ctx->query, ids, n, out, ctx->scratch));
+	MVVD_TRAP(
+		&ctx->trap, ok,
+		MvvdHnswDistances(ctx->hi, ctx->query, ids, n, out, ctx->scratch));
 	return ok ? 0 : -1;
 }
 
@@ -45,16 +46,16 @@ vectors_callback(void *context, const uint32_t *ids, int n, float *out)
 
 	MVVD_TRAP(&ctx->trap, ok, {
 		for (int i = 0; i < n; i++)
-			HnswReadVector(ctx->hi, ids[i],
-						   out + (size_t) i * ctx->hi->meta.dims);
+			MvvdHnswReadVector(ctx->hi, ids[i],
+							   out + (size_t) i * ctx->hi->meta.dims);
 	});
 	return ok ? 0 : -1;
 }
 
 /* Sets up the callbacks for searching hi from query. */
 void
-HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb, HnswIndex *hi,
-			  const float *query)
+MvvdHnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb,
+				  HnswIndex *hi, const float *query)
 {
 	ctx->hi = hi;
 	ctx->query = query;
@@ -68,8 +69,8 @@ HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb, HnswIndex *hi,
 
 /* Re-throws a callback's trapped ERROR, or reports any other failure of a core call. */
 void
-HnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
-			   const mvvd_error *err, const char *what)
+MvvdHnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
+				   const mvvd_error *err, const char *what)
 {
 	MvvdTrapCheck(&ctx->trap, status, err, what);
 }
@@ -90,8 +91,8 @@ free_search(void *arg)
  * mode, visiting at most max_visits elements. `what` names it in errors.
  */
 void
-HnswSearchStart(HnswSearch *s, HnswIndex *hi, const float *query, int ef,
-				int mode, size_t max_visits, const char *what)
+MvvdHnswSearchStart(HnswSearch *s, HnswIndex *hi, const float *query, int ef,
+					int mode, size_t max_visits, const char *what)
 {
 	mvvd_error err;
 	mvvd_status status;
@@ -103,16 +104,17 @@ HnswSearchStart(HnswSearch *s, HnswIndex *hi, const float *query, int ef,
 	s->cleanup.func = free_search;
 	s->cleanup.arg = s;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &s->cleanup);
-	HnswGraphInit(&s->graph, &s->callbacks, hi, query);
+	MvvdHnswGraphInit(&s->graph, &s->callbacks, hi, query);
 	status = mvvd_hnsw_scan_start(
-		s->core, &s->callbacks, HnswMaxListCapacity(hi->meta.m),
+		s->core, &s->callbacks, MvvdHnswMaxListCapacity(hi->meta.m),
 		hi->meta.entry_id, hi->meta.entry_level, &err);
-	HnswGraphCheck(&s->graph, status, &err, what);
+	MvvdHnswGraphCheck(&s->graph, status, &err, what);
 }
 
 /* The search's next element, nearest first; false (and exhausted) when there is none. */
 bool
-HnswSearchNext(HnswSearch *s, uint32 *id, float *distance, const char *what)
+MvvdHnswSearchNext(HnswSearch *s, uint32 *id, float *distance,
+				   const char *what)
 {
 	bool found;
 	mvvd_error err;
@@ -121,7 +123,7 @@ HnswSearchNext(HnswSearch *s, uint32 *id, float *distance, const char *what)
 	CHECK_FOR_INTERRUPTS();
 	status = mvvd_hnsw_scan_next(s->core, &s->callbacks, id, distance, &found,
 								 &err);
-	HnswGraphCheck(&s->graph, status, &err, what);
+	MvvdHnswGraphCheck(&s->graph, status, &err, what);
 	s->exhausted = !found;
 	return found;
 }
@@ -131,9 +133,9 @@ HnswSearchNext(HnswSearch *s, uint32 *id, float *distance, const char *what)
  * insert of it does: (level + 1) rows of ef ids, row l holding counts[l] ids, nearest first.
  */
 uint32 *
-HnswFindCandidates(HnswIndex *hi, const float *vector, uint32 entry,
-				   int entry_level, int level, int ef, int *counts,
-				   const char *what)
+MvvdHnswFindCandidates(HnswIndex *hi, const float *vector, uint32 entry,
+					   int entry_level, int level, int ef, int *counts,
+					   const char *what)
 {
 	uint32 *found = palloc(sizeof(uint32) * ef * (level + 1));
 	HnswGraphContext ctx;
@@ -141,9 +143,9 @@ HnswFindCandidates(HnswIndex *hi, const float *vector, uint32 entry,
 	mvvd_error err;
 	mvvd_status status;
 
-	HnswGraphInit(&ctx, &cb, hi, vector);
+	MvvdHnswGraphInit(&ctx, &cb, hi, vector);
 	status = mvvd_hnsw_find_candidates(&cb, hi->meta.m, ef, entry, entry_level,
 									   level, found, counts, &err);
-	HnswGraphCheck(&ctx, status, &err, what);
+	MvvdHnswGraphCheck(&ctx, status, &err, what);
 	return found;
 }

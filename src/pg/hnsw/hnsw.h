@@ -55,25 +55,25 @@ extern int mvvd_hnsw_max_scan_tuples;
 extern int mvvd_hnsw_candidates;
 
 /* am.c */
-void HnswInitGucs(void);
-int HnswOptionM(Relation index);
-int HnswOptionEfConstruction(Relation index);
+void MvvdHnswInitGucs(void);
+int MvvdHnswOptionM(Relation index);
+int MvvdHnswOptionEfConstruction(Relation index);
 
 /* reach.c: marks in reached[] the elements (ids < nelements) a walk on level 0 from start
  * reaches, skipping those already marked; queue has room for nelements ids. */
-void HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements,
-					   bool *reached, uint32 *queue);
+void MvvdHnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements,
+						   bool *reached, uint32 *queue);
 
 /* buffers.c */
-void HnswAttachHints(HnswIndex *hi);
-Buffer HnswPin(HnswIndex *hi, BlockNumber block);
-void HnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
+void MvvdHnswAttachHints(HnswIndex *hi);
+Buffer MvvdHnswPin(HnswIndex *hi, BlockNumber block);
+void MvvdHnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
 
 /* elements.c: opening an index and reading its elements */
-void HnswOpenIndex(Relation index, HnswIndex *hi);
-void HnswReadVector(HnswIndex *hi, uint32 id, float *out);
-int HnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
-					  int capacity);
+void MvvdHnswOpenIndex(Relation index, HnswIndex *hi);
+void MvvdHnswReadVector(HnswIndex *hi, uint32 id, float *out);
+int MvvdHnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
+						  int capacity);
 /* What a record says of its element, besides the level-0 list. */
 typedef struct HnswElementInfo
 {
@@ -84,14 +84,14 @@ typedef struct HnswElementInfo
 	HnswMember
 		member; /* multivector indexes: the element's place in its row */
 } HnswElementInfo;
-bool HnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out);
+bool MvvdHnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out);
 #define HNSW_DISTANCE_BATCH 32
-void HnswDistances(HnswIndex *hi, const float *query, const uint32 *ids, int n,
-				   float *out, float *scratch);
+void MvvdHnswDistances(HnswIndex *hi, const float *query, const uint32 *ids,
+					   int n, float *out, float *scratch);
 
 /*
  * graph.c: the graph as the core reads it, through callbacks. A callback that fails (an ERROR
- * while reading a page, or a cancel request) traps the error and returns -1; HnswGraphCheck
+ * while reading a page, or a cancel request) traps the error and returns -1; MvvdHnswGraphCheck
  * re-throws it once the core has returned.
  */
 typedef struct HnswGraphContext
@@ -101,10 +101,10 @@ typedef struct HnswGraphContext
 	float *scratch; /* one vector, for those spanning pages */
 	MvvdTrap trap;
 } HnswGraphContext;
-void HnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb,
-				   HnswIndex *hi, const float *query);
-void HnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
-					const mvvd_error *err, const char *what);
+void MvvdHnswGraphInit(HnswGraphContext *ctx, mvvd_graph_callbacks *cb,
+					   HnswIndex *hi, const float *query);
+void MvvdHnswGraphCheck(HnswGraphContext *ctx, mvvd_status status,
+						const mvvd_error *err, const char *what);
 
 /* A resumable search from the entry point, freed with the memory context it started in. */
 typedef struct HnswSearch
@@ -115,13 +115,14 @@ typedef struct HnswSearch
 	MemoryContextCallback cleanup;
 	bool exhausted;
 } HnswSearch;
-void HnswSearchStart(HnswSearch *s, HnswIndex *hi, const float *query, int ef,
-					 int mode, size_t max_visits, const char *what);
-bool HnswSearchNext(HnswSearch *s, uint32 *id, float *distance,
-					const char *what);
-uint32 *HnswFindCandidates(HnswIndex *hi, const float *vector, uint32 entry,
-						   int entry_level, int level, int ef, int *counts,
-						   const char *what);
+void MvvdHnswSearchStart(HnswSearch *s, HnswIndex *hi, const float *query,
+						 int ef, int mode, size_t max_visits,
+						 const char *what);
+bool MvvdHnswSearchNext(HnswSearch *s, uint32 *id, float *distance,
+						const char *what);
+uint32 *MvvdHnswFindCandidates(HnswIndex *hi, const float *vector,
+							   uint32 entry, int entry_level, int level,
+							   int ef, int *counts, const char *what);
 
 /* edit.c: changing pages (GenericXLog, or plain writes during a build) */
 typedef struct HnswEdit
@@ -132,11 +133,11 @@ typedef struct HnswEdit
 	Buffer buffers[MAX_GENERIC_XLOG_PAGES];
 	Page pages[MAX_GENERIC_XLOG_PAGES];
 } HnswEdit;
-void HnswEditStart(HnswEdit *edit, HnswIndex *hi);
-Page HnswEditPage(HnswEdit *edit, Buffer buffer);
-void HnswEditFinish(HnswEdit *edit);
-void HnswEditCancel(HnswEdit *edit);
-void HnswWriteVector(HnswIndex *hi, uint32 id, const float *vector);
+void MvvdHnswEditStart(HnswEdit *edit, HnswIndex *hi);
+Page MvvdHnswEditPage(HnswEdit *edit, Buffer buffer);
+void MvvdHnswEditFinish(HnswEdit *edit);
+void MvvdHnswEditCancel(HnswEdit *edit);
+void MvvdHnswWriteVector(HnswIndex *hi, uint32 id, const float *vector);
 
 /* insert.c */
 typedef struct HnswRowVectors
@@ -145,46 +146,46 @@ typedef struct HnswRowVectors
 	int count;
 	int dims;
 } HnswRowVectors;
-void HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row);
-void HnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
-					   int dims, ItemPointer heaptid);
+void MvvdHnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row);
+void MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
+						   int dims, ItemPointer heaptid);
 
 /* neighbors.c: editing neighbour lists */
 #define HNSW_LINK_IF_ROOM 0 /* only into a list with room */
 #define HNSW_LINK_PRUNE                                                       \
 	1 /* the heuristic may drop the new link or an old one */
 #define HNSW_LINK_FORCE 2 /* the new link stays, replacing the farthest */
-int HnswChooseNeighbors(HnswIndex *hi, const float *vector,
-						const uint32 *cands, int n, int max, uint32 *out);
-void HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
-					  int n, bool keep_existing);
-bool HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
-				  const float *new_vector, int how);
-int HnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
-					uint32 new_id, const float *new_vector, int how,
-					bool force_one);
+int MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
+							const uint32 *cands, int n, int max, uint32 *out);
+void MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level,
+						  const uint32 *ids, int n, bool keep_existing);
+bool MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+					  const float *new_vector, int how);
+int MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
+						uint32 new_id, const float *new_vector, int how,
+						bool force_one);
 
 /* build.c, insert.c, scan.c, vacuum.c: the access method callbacks */
-IndexBuildResult *hnswbuild(Relation heap, Relation index,
-							IndexInfo *indexInfo);
-void hnswbuildempty(Relation index);
-bool hnswinsert(Relation index, Datum *values, bool *isnull,
-				ItemPointer heap_tid, Relation heap,
-				IndexUniqueCheck checkUnique,
+IndexBuildResult *mvvd_hnsw_build(Relation heap, Relation index,
+								  IndexInfo *indexInfo);
+void mvvd_hnsw_buildempty(Relation index);
+bool mvvd_hnsw_insert(Relation index, Datum *values, bool *isnull,
+					  ItemPointer heap_tid, Relation heap,
+					  IndexUniqueCheck checkUnique,
 #if PG_VERSION_NUM >= 140000
-				bool indexUnchanged,
+					  bool indexUnchanged,
 #endif
-				IndexInfo *indexInfo);
-IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
-void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
-				int norderbys);
-bool hnswgettuple(IndexScanDesc scan, ScanDirection dir);
-void hnswendscan(IndexScanDesc scan);
-IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info,
-									  IndexBulkDeleteResult *stats,
-									  IndexBulkDeleteCallback callback,
-									  void *callback_state);
-IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info,
-										 IndexBulkDeleteResult *stats);
+					  IndexInfo *indexInfo);
+IndexScanDesc mvvd_hnsw_beginscan(Relation index, int nkeys, int norderbys);
+void mvvd_hnsw_rescan(IndexScanDesc scan, ScanKey keys, int nkeys,
+					  ScanKey orderbys, int norderbys);
+bool mvvd_hnsw_gettuple(IndexScanDesc scan, ScanDirection dir);
+void mvvd_hnsw_endscan(IndexScanDesc scan);
+IndexBulkDeleteResult *mvvd_hnsw_bulkdelete(IndexVacuumInfo *info,
+											IndexBulkDeleteResult *stats,
+											IndexBulkDeleteCallback callback,
+											void *callback_state);
+IndexBulkDeleteResult *mvvd_hnsw_vacuumcleanup(IndexVacuumInfo *info,
+											   IndexBulkDeleteResult *stats);
 
 #endif /* MVVD_HNSW_H */

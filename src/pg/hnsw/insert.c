@@ -27,7 +27,7 @@
  * cosine, all-zero ones are left out), back to back.
  */
 void
-HnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
+MvvdHnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row)
 {
 	const float *x;
 	int n;
@@ -71,7 +71,7 @@ static void
 add_chunk(HnswIndex *hi, uint32 chunk)
 {
 	const HnswLayout *l = &hi->meta.layout;
-	BlockNumber start = HnswChunkStart(l, chunk);
+	BlockNumber start = MvvdHnswChunkStart(l, chunk);
 	BlockNumber nblocks;
 
 	LockRelationForExtension(hi->rel, ExclusiveLock);
@@ -99,7 +99,7 @@ add_chunk(HnswIndex *hi, uint32 chunk)
 									  BufferGetBlockNumber(buf), block),
 							errhint("REINDEX the index.")));
 		START_CRIT_SECTION();
-		HnswInitPage(BufferGetPage(buf), HnswChunkPageType(l, p));
+		MvvdHnswInitPage(BufferGetPage(buf), MvvdHnswChunkPageType(l, p));
 		MarkBufferDirty(buf);
 		if (!hi->building && RelationNeedsWAL(hi->rel))
 			log_newpage_buffer(buf, true);
@@ -122,7 +122,7 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 	uint32 id;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = HnswMetaOf(BufferGetPage(buf));
+	meta = MvvdHnswMetaOf(BufferGetPage(buf));
 	if (meta->dims != 0 && meta->dims != dims)
 		ereport(
 			ERROR,
@@ -140,12 +140,12 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 							   RelationGetRelationName(hi->rel)),
 						errhint("REINDEX to reclaim deleted elements.")));
 
-	HnswEditStart(&edit, hi);
-	meta = HnswMetaOf(HnswEditPage(&edit, buf));
+	MvvdHnswEditStart(&edit, hi);
+	meta = MvvdHnswMetaOf(MvvdHnswEditPage(&edit, buf));
 	if (meta->dims == 0)
 	{
 		meta->dims = dims;
-		HnswComputeLayout(dims, meta->m, meta->multivector, &meta->layout);
+		MvvdHnswComputeLayout(dims, meta->m, meta->multivector, &meta->layout);
 	}
 	hi->meta = *meta;
 	id = meta->next_id;
@@ -157,7 +157,7 @@ allocate_elements(HnswIndex *hi, int dims, int count)
 		meta->chunks++;
 	}
 	hi->meta = *meta;
-	HnswEditFinish(&edit);
+	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 	return id;
 }
@@ -171,19 +171,19 @@ reserve_upper_slots(HnswIndex *hi, uint32 id, int level, uint32 *first_slot)
 	Buffer buf;
 	HnswEdit edit;
 	HnswPageOpaque *opaque;
-	uint32 capacity = HnswUpperSlotsPerChunk(l);
+	uint32 capacity = MvvdHnswUpperSlotsPerChunk(l);
 
 	*first_slot = 0;
 	if (level == 0)
 		return 0;
-	buf = ReadBuffer(hi->rel, HnswFirstUpperBlock(l, chunk));
+	buf = ReadBuffer(hi->rel, MvvdHnswFirstUpperBlock(l, chunk));
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	HnswEditStart(&edit, hi);
-	opaque = HnswPageGetOpaque(HnswEditPage(&edit, buf));
+	MvvdHnswEditStart(&edit, hi);
+	opaque = HnswPageGetOpaque(MvvdHnswEditPage(&edit, buf));
 	level = Min((uint32) level, capacity - Min(opaque->counter, capacity));
 	*first_slot = opaque->counter;
 	opaque->counter += level;
-	HnswEditFinish(&edit);
+	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 	return level;
 }
@@ -193,17 +193,18 @@ static void
 write_record(HnswIndex *hi, uint32 id, ItemPointer heaptid, int level,
 			 uint32 upper_slot, HnswMember member)
 {
-	HnswPlace place = HnswRecordPlace(&hi->meta.layout, id);
+	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, id);
 	Buffer buf = ReadBuffer(hi->rel, place.block);
 	HnswEdit edit;
 	HnswRecord *rec;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	HnswEditStart(&edit, hi);
-	rec = HnswRecordIn(HnswEditPage(&edit, buf), &hi->meta.layout, place);
-	HnswInitRecord(rec, &hi->meta.layout, hi->meta.m, hi->multivector, heaptid,
-				   level, upper_slot, member);
-	HnswEditFinish(&edit);
+	MvvdHnswEditStart(&edit, hi);
+	rec = MvvdHnswRecordIn(MvvdHnswEditPage(&edit, buf), &hi->meta.layout,
+						   place);
+	MvvdHnswInitRecord(rec, &hi->meta.layout, hi->meta.m, hi->multivector,
+					   heaptid, level, upper_slot, member);
+	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 }
 
@@ -216,17 +217,17 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 	bool updated = false;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = HnswMetaOf(BufferGetPage(buf));
+	meta = MvvdHnswMetaOf(BufferGetPage(buf));
 	if (meta->entry_id == MVVD_NO_ELEMENT ||
 		(!only_if_empty && level > meta->entry_level))
 	{
 		HnswEdit edit;
 
-		HnswEditStart(&edit, hi);
-		meta = HnswMetaOf(HnswEditPage(&edit, buf));
+		MvvdHnswEditStart(&edit, hi);
+		meta = MvvdHnswMetaOf(MvvdHnswEditPage(&edit, buf));
 		meta->entry_id = id;
 		meta->entry_level = level;
-		HnswEditFinish(&edit);
+		MvvdHnswEditFinish(&edit);
 		updated = true;
 	}
 	UnlockReleaseBuffer(buf);
@@ -247,7 +248,7 @@ keep_live(HnswIndex *hi, uint32 *ids, int n)
 	{
 		HnswElementInfo info;
 
-		if (HnswReadElement(hi, ids[i], &info) &&
+		if (MvvdHnswReadElement(hi, ids[i], &info) &&
 			!(info.flags & HNSW_RECORD_DELETED))
 			ids[left++] = ids[i];
 	}
@@ -259,7 +260,7 @@ static void
 link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 {
 	int m = hi->meta.m;
-	int ef = HnswOptionEfConstruction(hi->rel);
+	int ef = MvvdHnswOptionEfConstruction(hi->rel);
 	HnswMeta current;
 	uint32 *found;
 	uint32 *chosen = palloc(sizeof(uint32) * m);
@@ -267,26 +268,27 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 
 	if (update_entry(hi, id, level, true))
 		return; /* the first element of the graph */
-	HnswReadMeta(hi->rel, &current);
-	found =
-		HnswFindCandidates(hi, vector, current.entry_id, current.entry_level,
-						   level, ef, counts, "searching for HNSW neighbours");
+	MvvdHnswReadMeta(hi->rel, &current);
+	found = MvvdHnswFindCandidates(hi, vector, current.entry_id,
+								   current.entry_level, level, ef, counts,
+								   "searching for HNSW neighbours");
 
 	for (int l = 0; l <= level; l++)
 	{
 		uint32 *cands = found + (Size) l * ef;
 		int live = keep_live(hi, cands, counts[l]);
 		/* with none live around it, paths through deleted ones are its only way in */
-		int n = HnswChooseNeighbors(hi, vector, cands,
-									live > 0 ? live : counts[l], m, chosen);
+		int n = MvvdHnswChooseNeighbors(
+			hi, vector, cands, live > 0 ? live : counts[l], m, chosen);
 
-		HnswSetNeighbors(hi, id, l, chosen, n, true);
+		MvvdHnswSetNeighbors(hi, id, l, chosen, n, true);
 		/*
 		 * If every neighbour's heuristic drops the new element (typical of a vector far from
 		 * the rest), it is kept in its nearest neighbour's list anyway, or nothing would lead
 		 * to it.
 		 */
-		HnswLinkBackAll(hi, chosen, n, l, id, vector, HNSW_LINK_PRUNE, true);
+		MvvdHnswLinkBackAll(hi, chosen, n, l, id, vector, HNSW_LINK_PRUNE,
+							true);
 	}
 	if (level > current.entry_level)
 		update_entry(hi, id, level, false);
@@ -297,8 +299,8 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
  * column; all indexable, of the index's dimensions) as consecutive elements.
  */
 void
-HnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
-				  ItemPointer heaptid)
+MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
+					  ItemPointer heaptid)
 {
 	uint32 first = allocate_elements(hi, dims, count);
 
@@ -312,7 +314,7 @@ HnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 		HnswMember member = {(uint16) i, (uint16) count};
 
 		level = reserve_upper_slots(hi, id, level, &upper_slot);
-		HnswWriteVector(hi, id, vector);
+		MvvdHnswWriteVector(hi, id, vector);
 		write_record(hi, id, heaptid, level, upper_slot, member);
 		link_element(hi, id, level, vector);
 	}
@@ -320,12 +322,13 @@ HnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 
 /* aminsert */
 bool
-hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
-		   Relation heap, IndexUniqueCheck checkUnique,
+mvvd_hnsw_insert(Relation index, Datum *values, bool *isnull,
+				 ItemPointer heap_tid, Relation heap,
+				 IndexUniqueCheck checkUnique,
 #if PG_VERSION_NUM >= 140000
-		   bool indexUnchanged,
+				 bool indexUnchanged,
 #endif
-		   IndexInfo *indexInfo)
+				 IndexInfo *indexInfo)
 {
 	MemoryContext tmp;
 	MemoryContext old;
@@ -337,10 +340,10 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw insert",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	HnswOpenIndex(index, &hi);
-	HnswRowVectorsOf(&hi, values[0], &row);
+	MvvdHnswOpenIndex(index, &hi);
+	MvvdHnswRowVectorsOf(&hi, values[0], &row);
 	if (row.count > 0)
-		HnswInsertVectors(&hi, row.vectors, row.count, row.dims, heap_tid);
+		MvvdHnswInsertVectors(&hi, row.vectors, row.count, row.dims, heap_tid);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	return false;

@@ -63,7 +63,7 @@ compare_rows(const pairingheap_node *a, const pairingheap_node *b, void *arg)
 }
 
 HnswRowScan *
-HnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
+MvvdHnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
 {
 	HnswRowScan *rs = palloc0(sizeof(HnswRowScan));
 	const MvvdMeasure *measure =
@@ -97,7 +97,8 @@ score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
 	int dims = hi->meta.dims;
 	ScoredRow *row;
 
-	if (!HnswReadElement(hi, id, &info) || (info.flags & HNSW_RECORD_DELETED))
+	if (!MvvdHnswReadElement(hi, id, &info) ||
+		(info.flags & HNSW_RECORD_DELETED))
 		return;
 	first = id - info.member.index;
 	hash_search(rs->seen, &first, HASH_ENTER, &found);
@@ -112,10 +113,10 @@ score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
 						: palloc(sizeof(float) * dims * rs->vectors_capacity);
 	}
 	for (int i = 0; i < info.member.count; i++)
-		HnswReadVector(hi, first + i, rs->vectors + (Size) i * dims);
+		MvvdHnswReadVector(hi, first + i, rs->vectors + (Size) i * dims);
 	row = palloc(sizeof(ScoredRow));
 	row->tid = info.heaptid;
-	row->distance = MultiVectorDistance(
+	row->distance = MvvdMultiVectorDistance(
 		rs->kind, rs->vectors, info.member.count, so->query, so->nquery, dims);
 	rs->scored++;
 	rs->members += info.member.count;
@@ -144,7 +145,8 @@ pull(HnswScanOpaque *so, HnswRowScan *rs, int64 n)
 			uint32 id;
 			float distance;
 
-			if (HnswSearchNext(s, &id, &distance, "scanning an HNSW index"))
+			if (MvvdHnswSearchNext(s, &id, &distance,
+								   "scanning an HNSW index"))
 				score_row_of(so, rs, id);
 		}
 		any |= !s->exhausted;
@@ -165,7 +167,7 @@ target_depth(HnswScanOpaque *so, HnswRowScan *rs)
 }
 
 bool
-HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance)
+MvvdHnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance)
 {
 	HnswRowScan *rs = so->rows;
 	bool more = true;

@@ -16,14 +16,14 @@ list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
 
 	if (level == 0)
 	{
-		*place = HnswRecordPlace(&hi->meta.layout, id);
+		*place = MvvdHnswRecordPlace(&hi->meta.layout, id);
 		return true;
 	}
-	if (!HnswReadElement(hi, id, &info) || level > info.level)
+	if (!MvvdHnswReadElement(hi, id, &info) || level > info.level)
 		return false;
-	*place = HnswUpperPlace(&hi->meta.layout,
-							id / hi->meta.layout.elements_per_chunk,
-							info.upper_slot + level - 1);
+	*place = MvvdHnswUpperPlace(&hi->meta.layout,
+								id / hi->meta.layout.elements_per_chunk,
+								info.upper_slot + level - 1);
 	return true;
 }
 
@@ -44,7 +44,7 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
 	mvvd_error err;
 
 	for (int i = 0; i < from_pages; i++)
-		HnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
+		MvvdHnswReadVector(hi, ids[i], vectors + (size_t) i * dims);
 	if (last_vector)
 		memcpy(vectors + (size_t) (n - 1) * dims, last_vector,
 			   sizeof(float) * dims);
@@ -60,8 +60,8 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
  * heuristic, into out; returns how many.
  */
 int
-HnswChooseNeighbors(HnswIndex *hi, const float *vector, const uint32 *cands,
-					int n, int max, uint32 *out)
+MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
+						const uint32 *cands, int n, int max, uint32 *out)
 {
 	int *kept;
 	int nkept;
@@ -87,8 +87,8 @@ HnswChooseNeighbors(HnswIndex *hi, const float *vector, const uint32 *cands,
  * search on this level finished.
  */
 void
-HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
-				 bool keep_existing)
+MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
+					 int n, bool keep_existing)
 {
 	HnswPlace place;
 	Buffer buf;
@@ -102,15 +102,15 @@ HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
 		return;
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	HnswEditStart(&edit, hi);
-	list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
-					  &capacity);
+	MvvdHnswEditStart(&edit, hi);
+	list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, level,
+						  place, &capacity);
 	merged = palloc(sizeof(uint32) * capacity);
 	total = Min(n, capacity);
 	memcpy(merged, ids, total * sizeof(uint32));
 	if (keep_existing)
 	{
-		int earlier = HnswListLength(list, capacity);
+		int earlier = MvvdHnswListLength(list, capacity);
 
 		for (int i = 0; i < earlier && total < capacity; i++)
 		{
@@ -122,8 +122,8 @@ HnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids, int n,
 				merged[total++] = list[i];
 		}
 	}
-	HnswWriteList(list, capacity, merged, total);
-	HnswEditFinish(&edit);
+	MvvdHnswWriteList(list, capacity, merged, total);
+	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 	pfree(merged);
 }
@@ -144,7 +144,7 @@ prune_list(HnswIndex *hi, uint32 base, const uint32 *list, int n,
 
 	memcpy(ids, list, n * sizeof(uint32));
 	ids[n] = new_id;
-	HnswReadVector(hi, base, base_vector);
+	MvvdHnswReadVector(hi, base, base_vector);
 	nkept = select_neighbors(hi, base_vector, ids, n + 1, new_vector, n, kept,
 							 "pruning HNSW neighbours");
 	*kept_new = false;
@@ -168,8 +168,8 @@ prune_list(HnswIndex *hi, uint32 base, const uint32 *list, int n,
  * lose each other's links. Returns whether the list now holds new_id.
  */
 bool
-HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
-			 const float *new_vector, int how)
+MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+				 const float *new_vector, int how)
 {
 	HnswPlace place;
 	Buffer buf;
@@ -183,8 +183,9 @@ HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		return false;
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	list = HnswListAt(BufferGetPage(buf), hi->meta.m, level, place, &capacity);
-	n = HnswListLength(list, capacity);
+	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, level, place,
+						  &capacity);
+	n = MvvdHnswListLength(list, capacity);
 	for (int i = 0; i < n; i++)
 	{
 		if (list[i] == new_id)
@@ -196,13 +197,13 @@ HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 
 	if (n < capacity)
 	{
-		HnswEditStart(&edit, hi);
-		list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
-						  &capacity);
+		MvvdHnswEditStart(&edit, hi);
+		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, level,
+							  place, &capacity);
 		list[n] = new_id;
 		if (n + 1 < capacity)
 			list[n + 1] = MVVD_NO_ELEMENT;
-		HnswEditFinish(&edit);
+		MvvdHnswEditFinish(&edit);
 	}
 	else if (how == HNSW_LINK_IF_ROOM)
 		kept_new = false;
@@ -212,32 +213,32 @@ HnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 		int nkept = prune_list(hi, base, list, n, new_id, new_vector, how,
 							   chosen, &kept_new);
 
-		HnswEditStart(&edit, hi);
-		list = HnswListAt(HnswEditPage(&edit, buf), hi->meta.m, level, place,
-						  &capacity);
-		HnswWriteList(list, capacity, chosen, nkept);
-		HnswEditFinish(&edit);
+		MvvdHnswEditStart(&edit, hi);
+		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, level,
+							  place, &capacity);
+		MvvdHnswWriteList(list, capacity, chosen, nkept);
+		MvvdHnswEditFinish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
 	return kept_new;
 }
 
 /*
- * Links new_id back from each of n elements on a level (`how` as for HnswLinkBack). With
+ * Links new_id back from each of n elements on a level (`how` as for MvvdHnswLinkBack). With
  * force_one, if none kept it, it is forced into the first one's list: something must lead to
  * it. Returns how many lists hold it.
  */
 int
-HnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
-				uint32 new_id, const float *new_vector, int how,
-				bool force_one)
+MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
+					uint32 new_id, const float *new_vector, int how,
+					bool force_one)
 {
 	int linked = 0;
 
 	for (int i = 0; i < n; i++)
-		linked += HnswLinkBack(hi, ids[i], level, new_id, new_vector, how);
+		linked += MvvdHnswLinkBack(hi, ids[i], level, new_id, new_vector, how);
 	if (linked == 0 && n > 0 && force_one)
-		linked += HnswLinkBack(hi, ids[0], level, new_id, new_vector,
-							   HNSW_LINK_FORCE);
+		linked += MvvdHnswLinkBack(hi, ids[0], level, new_id, new_vector,
+								   HNSW_LINK_FORCE);
 	return linked;
 }

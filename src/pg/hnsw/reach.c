@@ -10,10 +10,10 @@
 #include "pg/hnsw/hnsw.h"
 
 void
-HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements, bool *reached,
-				  uint32 *queue)
+MvvdHnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements,
+					  bool *reached, uint32 *queue)
 {
-	int capacity = HnswMaxListCapacity(hi->meta.m);
+	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * capacity);
 	uint32 head = 0, tail = 0;
 
@@ -26,7 +26,7 @@ HnswMarkReachable(HnswIndex *hi, uint32 start, uint32 nelements, bool *reached,
 	queue[tail++] = start;
 	while (head < tail)
 	{
-		int n = HnswReadNeighbors(hi, queue[head++], 0, list, capacity);
+		int n = MvvdHnswReadNeighbors(hi, queue[head++], 0, list, capacity);
 
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < n; i++)

@@ -24,7 +24,7 @@
 
 /* ambeginscan */
 IndexScanDesc
-hnswbeginscan(Relation index, int nkeys, int norderbys)
+mvvd_hnsw_beginscan(Relation index, int nkeys, int norderbys)
 {
 	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
 	HnswScanOpaque *so = palloc0(sizeof(HnswScanOpaque));
@@ -40,8 +40,8 @@ hnswbeginscan(Relation index, int nkeys, int norderbys)
 
 /* amrescan: a new query (or the same one again) */
 void
-hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
-		   int norderbys)
+mvvd_hnsw_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
+				 int norderbys)
 {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
 
@@ -97,7 +97,7 @@ start_searches(HnswScanOpaque *so, int ef, int mode)
 
 	so->searches = palloc0(sizeof(HnswSearch) * so->nquery);
 	for (int i = 0; i < so->nquery; i++)
-		HnswSearchStart(
+		MvvdHnswSearchStart(
 			&so->searches[i], hi, so->query + (Size) i * so->query_dims, ef,
 			mode, (size_t) mvvd_hnsw_max_scan_tuples, "starting an HNSW scan");
 }
@@ -115,7 +115,7 @@ start_scan(IndexScanDesc scan)
 				   ? mvvd_hnsw_iterative_scan
 				   : so->header.mode;
 	pgstat_count_index_scan(scan->indexRelation);
-	HnswOpenIndex(scan->indexRelation, hi);
+	MvvdHnswOpenIndex(scan->indexRelation, hi);
 	if (scan->numberOfOrderBys == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -142,7 +142,8 @@ start_scan(IndexScanDesc scan)
 		start_searches(so, Max(mvvd_hnsw_ef_search, depth),
 					   so->mode == MVVD_SCAN_OFF ? MVVD_SCAN_OFF
 												 : MVVD_SCAN_RELAXED);
-		so->rows = HnswRowsStart(so, scan->orderByData[0].sk_strategy, depth);
+		so->rows =
+			MvvdHnswRowsStart(so, scan->orderByData[0].sk_strategy, depth);
 	}
 	else if (so->nquery > 0)
 		start_searches(so, mvvd_hnsw_ef_search, so->mode);
@@ -167,7 +168,7 @@ live_element(HnswScanOpaque *so, uint32 id, ItemPointer tid)
 {
 	HnswElementInfo info;
 
-	if (!HnswReadElement(&so->hi, id, &info) ||
+	if (!MvvdHnswReadElement(&so->hi, id, &info) ||
 		(info.flags & HNSW_RECORD_DELETED))
 		return false;
 	*tid = info.heaptid;
@@ -187,7 +188,7 @@ next_vector_row(IndexScanDesc scan)
 		float distance;
 		ItemPointerData tid;
 
-		if (!HnswSearchNext(s, &id, &distance, "scanning an HNSW index"))
+		if (!MvvdHnswSearchNext(s, &id, &distance, "scanning an HNSW index"))
 			return false;
 		if (live_element(so, id, &tid))
 		{
@@ -210,7 +211,7 @@ next_null_row(IndexScanDesc scan)
 		uint32 id = so->null_next++;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!HnswReadElement(&so->hi, id, &info) ||
+		if (!MvvdHnswReadElement(&so->hi, id, &info) ||
 			(info.flags & HNSW_RECORD_DELETED) || info.member.index != 0)
 			continue;
 		set_tuple(scan, &info.heaptid, true, 0);
@@ -221,7 +222,7 @@ next_null_row(IndexScanDesc scan)
 
 /* amgettuple */
 bool
-hnswgettuple(IndexScanDesc scan, ScanDirection dir)
+mvvd_hnsw_gettuple(IndexScanDesc scan, ScanDirection dir)
 {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
 	MemoryContext old;
@@ -239,7 +240,7 @@ hnswgettuple(IndexScanDesc scan, ScanDirection dir)
 		ItemPointerData tid;
 		double distance;
 
-		found = HnswRowsNext(so, &tid, &distance);
+		found = MvvdHnswRowsNext(so, &tid, &distance);
 		if (found)
 			set_tuple(scan, &tid, false, distance);
 	}
@@ -252,7 +253,7 @@ hnswgettuple(IndexScanDesc scan, ScanDirection dir)
 
 /* amendscan */
 void
-hnswendscan(IndexScanDesc scan)
+mvvd_hnsw_endscan(IndexScanDesc scan)
 {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
 

@@ -26,7 +26,7 @@ typedef struct HnswScanOpaque
 } HnswScanOpaque;
 
 /* multivector_scan.c */
-HnswRowScan *HnswRowsStart(HnswScanOpaque *so, int strategy, int depth);
-bool HnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance);
+HnswRowScan *MvvdHnswRowsStart(HnswScanOpaque *so, int strategy, int depth);
+bool MvvdHnswRowsNext(HnswScanOpaque *so, ItemPointer tid, double *distance);
 
 #endif /* MVVD_HNSW_SCAN_H */

@@ -43,21 +43,22 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 
 	for (uint32 first = 0, last; first < vs->nelements; first = last)
 	{
-		HnswPlace place = HnswRecordPlace(l, first);
+		HnswPlace place = MvvdHnswRecordPlace(l, first);
 		Buffer buf;
 		HnswEdit edit;
 		Page page = NULL;
 
 		/* the elements whose records share first's page */
-		last = HnswRecordPageEnd(l, first, vs->nelements);
+		last = MvvdHnswRecordPageEnd(l, first, vs->nelements);
 		vacuum_delay_point();
 		buf = ReadBuffer(hi->rel, place.block);
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		HnswEditStart(&edit, hi);
+		MvvdHnswEditStart(&edit, hi);
 		for (uint32 id = first; id < last; id++)
 		{
-			HnswRecord *rec = HnswRecordIn(page ? page : BufferGetPage(buf), l,
-										   HnswRecordPlace(l, id));
+			HnswRecord *rec =
+				MvvdHnswRecordIn(page ? page : BufferGetPage(buf), l,
+								 MvvdHnswRecordPlace(l, id));
 
 			if (!(rec->flags & HNSW_RECORD_VALID))
 			{
@@ -69,8 +70,9 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 			{
 				if (page == NULL)
 				{
-					page = HnswEditPage(&edit, buf);
-					rec = HnswRecordIn(page, l, HnswRecordPlace(l, id));
+					page = MvvdHnswEditPage(&edit, buf);
+					rec =
+						MvvdHnswRecordIn(page, l, MvvdHnswRecordPlace(l, id));
 				}
 				rec->flags |= HNSW_RECORD_DELETED;
 				vs->newly_deleted++;
@@ -88,9 +90,9 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 			}
 		}
 		if (page)
-			HnswEditFinish(&edit);
+			MvvdHnswEditFinish(&edit);
 		else
-			HnswEditCancel(&edit);
+			MvvdHnswEditCancel(&edit);
 		UnlockReleaseBuffer(buf);
 	}
 }
@@ -118,18 +120,19 @@ search_reached(VacuumState *vs, uint32 id, const float *vector,
 			   const bool *reached, int enough, uint32 *cands, int *n)
 {
 	HnswIndex *hi = &vs->hi;
-	int ef = HnswOptionEfConstruction(hi->rel);
+	int ef = MvvdHnswOptionEfConstruction(hi->rel);
 	HnswSearch *s = palloc(sizeof(HnswSearch));
 
-	HnswSearchStart(s, hi, vector, ef, MVVD_SCAN_RELAXED,
-					(size_t) ef * HnswMaxListCapacity(hi->meta.m) * 16,
-					"repairing HNSW neighbours");
+	MvvdHnswSearchStart(s, hi, vector, ef, MVVD_SCAN_RELAXED,
+						(size_t) ef * MvvdHnswMaxListCapacity(hi->meta.m) * 16,
+						"repairing HNSW neighbours");
 	while (!s->exhausted && *n < enough)
 	{
 		uint32 next;
 		float distance;
 
-		if (HnswSearchNext(s, &next, &distance, "repairing HNSW neighbours") &&
+		if (MvvdHnswSearchNext(s, &next, &distance,
+							   "repairing HNSW neighbours") &&
 			next < vs->nelements && reached[next])
 			add_candidate(vs, cands, n, next, id);
 	}
@@ -154,10 +157,10 @@ search_element(VacuumState *vs, ElementSearch *es)
 {
 	HnswIndex *hi = &vs->hi;
 
-	es->found = HnswFindCandidates(hi, es->vector, hi->meta.entry_id,
-								   hi->meta.entry_level, es->level,
-								   HnswOptionEfConstruction(hi->rel),
-								   es->counts, "repairing HNSW neighbours");
+	es->found = MvvdHnswFindCandidates(
+		hi, es->vector, hi->meta.entry_id, hi->meta.entry_level, es->level,
+		MvvdHnswOptionEfConstruction(hi->rel), es->counts,
+		"repairing HNSW neighbours");
 }
 
 /*
@@ -176,12 +179,12 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 			const uint32 *list, int n)
 {
 	HnswIndex *hi = &vs->hi;
-	int ef = HnswOptionEfConstruction(hi->rel);
+	int ef = MvvdHnswOptionEfConstruction(hi->rel);
 	int capacity =
-		n + (REPAIR_EXPAND + 1) * HnswMaxListCapacity(hi->meta.m) + ef;
+		n + (REPAIR_EXPAND + 1) * MvvdHnswMaxListCapacity(hi->meta.m) + ef;
 	uint32 *cands = palloc(sizeof(uint32) * capacity);
 	uint32 *hop =
-		palloc(sizeof(uint32) * Max(HnswMaxListCapacity(hi->meta.m), max));
+		palloc(sizeof(uint32) * Max(MvvdHnswMaxListCapacity(hi->meta.m), max));
 	uint32 expand[REPAIR_EXPAND];
 	int nexpand = 0;
 	int ncands = 0;
@@ -206,8 +209,8 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 	 */
 	for (int e = 0; e < nexpand; e++)
 	{
-		int nhop = HnswReadNeighbors(hi, expand[e], level, hop,
-									 HnswMaxListCapacity(hi->meta.m));
+		int nhop = MvvdHnswReadNeighbors(hi, expand[e], level, hop,
+										 MvvdHnswMaxListCapacity(hi->meta.m));
 
 		for (int j = 0; j < nhop; j++)
 		{
@@ -233,11 +236,11 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 						  es->id);
 		searched = true;
 	}
-	nchosen = HnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
-	HnswSetNeighbors(hi, es->id, level, hop, nchosen, false);
+	nchosen = MvvdHnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
+	MvvdHnswSetNeighbors(hi, es->id, level, hop, nchosen, false);
 	if (searched)
-		HnswLinkBackAll(hi, hop, nchosen, level, es->id, es->vector,
-						HNSW_LINK_PRUNE, false);
+		MvvdHnswLinkBackAll(hi, hop, nchosen, level, es->id, es->vector,
+							HNSW_LINK_PRUNE, false);
 }
 
 /* Pass 2: repairs the lists of live elements that point at deleted ones. */
@@ -245,7 +248,7 @@ static void
 repair_graph(VacuumState *vs)
 {
 	HnswIndex *hi = &vs->hi;
-	int capacity = HnswMaxListCapacity(hi->meta.m);
+	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
 	uint32 *list = palloc(sizeof(uint32) * capacity);
 	float *vector = palloc(sizeof(float) * hi->meta.dims);
 	MemoryContext tmp = AllocSetContextCreate(
@@ -262,7 +265,7 @@ repair_graph(VacuumState *vs)
 			continue;
 		if ((id & 63) == 0)
 			vacuum_delay_point();
-		if (!HnswReadElement(hi, id, &header))
+		if (!MvvdHnswReadElement(hi, id, &header))
 			continue;
 		es.id = id;
 		es.level = Min(header.level, hi->meta.entry_level);
@@ -272,7 +275,7 @@ repair_graph(VacuumState *vs)
 		old = MemoryContextSwitchTo(tmp);
 		for (int level = 0; level <= header.level; level++)
 		{
-			int n = HnswReadNeighbors(hi, id, level, list, capacity);
+			int n = MvvdHnswReadNeighbors(hi, id, level, list, capacity);
 			bool broken = false;
 
 			for (int i = 0; i < n && !broken; i++)
@@ -280,10 +283,10 @@ repair_graph(VacuumState *vs)
 			if (!broken)
 				continue;
 			if (!have_vector)
-				HnswReadVector(hi, id, vector);
+				MvvdHnswReadVector(hi, id, vector);
 			have_vector = true;
 			repair_list(vs, &es, level,
-						HnswListCapacity(header.level, level, hi->meta.m),
+						MvvdHnswListCapacity(header.level, level, hi->meta.m),
 						list, n);
 		}
 		MemoryContextSwitchTo(old);
@@ -301,17 +304,17 @@ repair_entry(VacuumState *vs)
 	HnswMeta *meta;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	meta = HnswMetaOf(BufferGetPage(buf));
+	meta = MvvdHnswMetaOf(BufferGetPage(buf));
 	if (meta->entry_id != MVVD_NO_ELEMENT && meta->entry_id < vs->nelements &&
 		IS_DELETED(vs, meta->entry_id))
 	{
 		HnswEdit edit;
 
-		HnswEditStart(&edit, hi);
-		meta = HnswMetaOf(HnswEditPage(&edit, buf));
+		MvvdHnswEditStart(&edit, hi);
+		meta = MvvdHnswMetaOf(MvvdHnswEditPage(&edit, buf));
 		meta->entry_id = vs->live > 0 ? vs->best_live : MVVD_NO_ELEMENT;
 		meta->entry_level = vs->live > 0 ? vs->best_level : -1;
-		HnswEditFinish(&edit);
+		MvvdHnswEditFinish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
 }
@@ -348,7 +351,7 @@ nearest_reached(VacuumState *vs, const float *vector, const bool *reached,
 		for (; id < vs->nelements && batch < HNSW_DISTANCE_BATCH; id++)
 			if (reached[id] && !IS_DELETED(vs, id))
 				ids[batch++] = id;
-		HnswDistances(hi, vector, ids, batch, distances, scratch);
+		MvvdHnswDistances(hi, vector, ids, batch, distances, scratch);
 		for (int i = 0; i < batch; i++)
 		{
 			/* insertion into the few best so far */
@@ -386,10 +389,12 @@ reconnect(VacuumState *vs)
 	MemoryContext tmp = AllocSetContextCreate(
 		CurrentMemoryContext, "mvvd_hnsw reconnect", ALLOCSET_DEFAULT_SIZES);
 
-	HnswReadMeta(hi->rel, &hi->meta); /* the entry point repair_entry chose */
+	MvvdHnswReadMeta(hi->rel,
+					 &hi->meta); /* the entry point repair_entry chose */
 	if (hi->meta.entry_id >= vs->nelements)
 		return;
-	HnswMarkReachable(hi, hi->meta.entry_id, vs->nelements, reached, queue);
+	MvvdHnswMarkReachable(hi, hi->meta.entry_id, vs->nelements, reached,
+						  queue);
 	for (uint32 id = 0; id < vs->nelements; id++)
 	{
 		MemoryContext old;
@@ -400,31 +405,31 @@ reconnect(VacuumState *vs)
 			continue;
 		vacuum_delay_point();
 		old = MemoryContextSwitchTo(tmp);
-		HnswReadVector(hi, id, vector);
+		MvvdHnswReadVector(hi, id, vector);
 		search_reached(vs, id, vector, reached, RECONNECT_LINKS, cands,
 					   &ncands);
 		if (ncands == 0)
 			nearest_reached(vs, vector, reached, cands, &ncands);
 		/* into lists with room first: pruning a list could cut off another element */
-		linked = HnswLinkBackAll(hi, cands, ncands, 0, id, vector,
-								 HNSW_LINK_IF_ROOM, true);
+		linked = MvvdHnswLinkBackAll(hi, cands, ncands, 0, id, vector,
+									 HNSW_LINK_IF_ROOM, true);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (linked > 0)
-			HnswMarkReachable(hi, id, vs->nelements, reached, queue);
+			MvvdHnswMarkReachable(hi, id, vs->nelements, reached, queue);
 	}
 	MemoryContextDelete(tmp);
 }
 
 /* ambulkdelete */
 IndexBulkDeleteResult *
-hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
-			   IndexBulkDeleteCallback callback, void *callback_state)
+mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+					 IndexBulkDeleteCallback callback, void *callback_state)
 {
 	VacuumState vs;
 
 	memset(&vs, 0, sizeof(vs));
-	HnswOpenIndex(info->index, &vs.hi);
+	MvvdHnswOpenIndex(info->index, &vs.hi);
 	/* elements added after this point are not examined: their rows are not dead */
 	vs.nelements = vs.hi.meta.next_id;
 	vs.best_level = -1;
@@ -452,7 +457,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 
 /* amvacuumcleanup */
 IndexBulkDeleteResult *
-hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+mvvd_hnsw_vacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 {
 	if (info->analyze_only)
 		return stats;

@@ -129,7 +129,7 @@ static Vector *
 combined_query(SearchRequest *req, const Part *parts, int nparts)
 {
 	Vector *query =
-		InitVector(parts[nparts - 1].offset + parts[nparts - 1].dims);
+		MvvdInitVector(parts[nparts - 1].offset + parts[nparts - 1].dims);
 	bool used[SEARCH_MAX_FIELDS] = {false};
 
 	for (int i = 0; i < req->nfields; i++)
@@ -163,7 +163,7 @@ combined_query(SearchRequest *req, const Part *parts, int nparts)
 
 /* Whether a column is a part of a combined index of the table. */
 bool
-SearchInCombined(SearchRequest *req, AttrNumber attnum)
+MvvdSearchInCombined(SearchRequest *req, AttrNumber attnum)
 {
 	for (int i = 0; i < req->nindexes; i++)
 	{
@@ -180,7 +180,7 @@ SearchInCombined(SearchRequest *req, AttrNumber attnum)
 
 /* Sets req->combined (and its query) when an index on mvvd_unit_concat can serve the call. */
 void
-SearchFindCombined(SearchRequest *req)
+MvvdSearchFindCombined(SearchRequest *req)
 {
 	req->combined = NULL;
 	req->total_weight = 0;

@@ -36,18 +36,18 @@ offer(SearchRequest *req, RowHeap *heaps, int nheaps, const SearchRow *probe)
 
 	for (int i = 0; i < nheaps; i++)
 	{
-		if (!RowHeapWants(&heaps[i], probe))
+		if (!MvvdRowHeapWants(&heaps[i], probe))
 			continue;
 		if (row == NULL)
 		{
-			row = SearchNewRow(req, (ItemPointer) &probe->tid);
+			row = MvvdSearchNewRow(req, (ItemPointer) &probe->tid);
 			memcpy(row->distances, probe->distances,
 				   sizeof(double) * req->nfields);
 			row->score = probe->score;
 			row->state = ROW_PASSED;
 		}
 		row->refs++;
-		release(RowHeapPush(&heaps[i], row));
+		release(MvvdRowHeapPush(&heaps[i], row));
 	}
 }
 
@@ -67,15 +67,15 @@ score_fetched(SearchRequest *req, RowHeap *heaps, int nheaps, Datum *values,
 			SPI_getbinval(tuple, desc, 1, &isnull));
 		for (int i = 0; i < req->nfields; i++)
 			values[i] = SPI_getbinval(tuple, desc, i + 2, &nulls[i]);
-		if (!SearchDistances(req, values, nulls, probe->distances))
+		if (!MvvdSearchDistances(req, values, nulls, probe->distances))
 			continue;
-		probe->score = SearchFuse(req, probe->distances);
+		probe->score = MvvdSearchFuse(req, probe->distances);
 		offer(req, heaps, nheaps, probe);
 	}
 }
 
 bool
-SearchExact(SearchRequest *req, RowHeap *top)
+MvvdSearchExact(SearchRequest *req, RowHeap *top)
 {
 	bool rrf = req->method == MVVD_FUSION_RRF;
 	int nheaps = rrf ? req->nfields : 1;
@@ -87,10 +87,11 @@ SearchExact(SearchRequest *req, RowHeap *top)
 
 	/* for RRF, one list of the best N per field that counts */
 	for (int i = 0; rrf && i < nheaps; i++)
-		RowHeapInit(&heaps[i],
-					req->fields[i].fusion.weight > 0 ? req->rrf_depth : 0, i);
+		MvvdRowHeapInit(&heaps[i],
+						req->fields[i].fusion.weight > 0 ? req->rrf_depth : 0,
+						i);
 	probe.distances = palloc(sizeof(double) * req->nfields);
-	portal = SearchOpenAllRows(req);
+	portal = MvvdSearchOpenAllRows(req);
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -108,10 +109,10 @@ SearchExact(SearchRequest *req, RowHeap *top)
 
 		for (int i = 0; i < nheaps; i++)
 		{
-			lists[i] = RowHeapSorted(&heaps[i]);
-			lengths[i] = RowHeapCount(&heaps[i]);
+			lists[i] = MvvdRowHeapSorted(&heaps[i]);
+			lengths[i] = MvvdRowHeapCount(&heaps[i]);
 		}
-		SearchRrf(req, lists, lengths, top);
+		MvvdSearchRrf(req, lists, lengths, top);
 	}
 	return true;
 }

@@ -69,7 +69,7 @@ mvvd_field_multivector(PG_FUNCTION_ARGS)
 }
 
 int
-SearchMethodOf(const char *name)
+MvvdSearchMethodOf(const char *name)
 {
 	/* in the order of mvvd_fusion_method */
 	static const char *const names[] = {"weighted", "raw", "rrf", "min",
@@ -99,7 +99,7 @@ metric_of(const SearchField *f, const char *name)
 
 /*
  * Opens the table's valid mvvd_hnsw indexes without a predicate, the ones a search can use
- * (kept open until SearchCloseIndexes; their locks last until the end of the transaction).
+ * (kept open until MvvdSearchCloseIndexes; their locks last until the end of the transaction).
  */
 static void
 open_indexes(SearchRequest *req)
@@ -123,7 +123,7 @@ open_indexes(SearchRequest *req)
 }
 
 void
-SearchCloseIndexes(SearchRequest *req)
+MvvdSearchCloseIndexes(SearchRequest *req)
 {
 	for (int i = 0; i < req->nindexes; i++)
 		index_close(req->indexes[i], NoLock);
@@ -214,7 +214,7 @@ resolve_metric(SearchRequest *req, SearchField *f, const char *metric_name)
 	f->index = find_index(req, f, &metric);
 	/* a column of a combined index is compared by cosine there */
 	if (metric < 0 && !f->column_multivector &&
-		SearchInCombined(req, f->attnum))
+		MvvdSearchInCombined(req, f->attnum))
 		metric = MVVD_METRIC_COSINE;
 	if (metric < 0)
 		ereport(ERROR,
@@ -292,7 +292,7 @@ resolve_field(SearchRequest *req, SearchField *f, HeapTupleHeader t, int i,
 }
 
 void
-SearchResolveFields(SearchRequest *req, Datum fields_array)
+MvvdSearchResolveFields(SearchRequest *req, Datum fields_array)
 {
 	ArrayType *array = DatumGetArrayTypeP(fields_array);
 	Oid type = ARR_ELEMTYPE(array);

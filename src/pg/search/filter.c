@@ -37,7 +37,7 @@ reject_filter(const char *filter)
 
 /* ERROR unless the filter parses as exactly one expression. */
 void
-SearchCheckFilterSyntax(const char *filter)
+MvvdSearchCheckFilterSyntax(const char *filter)
 {
 	List *parsed;
 	SelectStmt *select;
@@ -67,7 +67,7 @@ SearchCheckFilterSyntax(const char *filter)
  * checked when it runs.
  */
 void
-SearchCheckPrivileges(SearchRequest *req)
+MvvdSearchCheckPrivileges(SearchRequest *req)
 {
 	AclResult result =
 		pg_class_aclcheck(RelationGetRelid(req->rel), GetUserId(), ACL_SELECT);
@@ -114,7 +114,7 @@ all_rows(SearchRequest *req)
  * unknown column fails here, whichever plan runs.
  */
 void
-SearchPrepare(SearchRequest *req)
+MvvdSearchPrepare(SearchRequest *req)
 {
 	StringInfoData sql;
 	Oid tid_array = TIDARRAYOID;
@@ -134,14 +134,14 @@ SearchPrepare(SearchRequest *req)
 
 /* Opens a cursor over every row that passes the filter: ctid, then each field's column. */
 Portal
-SearchOpenAllRows(SearchRequest *req)
+MvvdSearchOpenAllRows(SearchRequest *req)
 {
 	return SPI_cursor_open(NULL, all_rows(req), NULL, NULL, true);
 }
 
 /* The planner's estimate of the rows that pass the filter. */
 double
-SearchEstimateRows(SearchRequest *req)
+MvvdSearchEstimateRows(SearchRequest *req)
 {
 	CachedPlan *cplan;
 	double rows;
@@ -165,7 +165,7 @@ compare_tids(const void *a, const void *b)
 
 /* Marks each row ROW_PASSED or ROW_FAILED by the filter and the table's policies. */
 void
-SearchCheckRows(SearchRequest *req, SearchRow **rows, int n)
+MvvdSearchCheckRows(SearchRequest *req, SearchRow **rows, int n)
 {
 	Datum *tids = palloc(sizeof(Datum) * Max(n, 1));
 	SearchRow **sorted = palloc(sizeof(SearchRow *) * Max(n, 1));

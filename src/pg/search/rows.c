@@ -13,7 +13,7 @@
 #include "pg/search/search.h"
 
 SearchRow *
-SearchNewRow(SearchRequest *req, ItemPointer tid)
+MvvdSearchNewRow(SearchRequest *req, ItemPointer tid)
 {
 	SearchRow *row = palloc0(sizeof(SearchRow));
 
@@ -26,7 +26,7 @@ SearchNewRow(SearchRequest *req, ItemPointer tid)
 
 /* The distance of a row's value on field i to the field's query, as its SQL operator gives it. */
 double
-SearchFieldDistance(SearchRequest *req, int i, Datum value)
+MvvdSearchFieldDistance(SearchRequest *req, int i, Datum value)
 {
 	SearchField *f = &req->fields[i];
 	MemoryContext old = MemoryContextSwitchTo(req->rowcxt);
@@ -43,20 +43,20 @@ SearchFieldDistance(SearchRequest *req, int i, Datum value)
  * when a value is NULL (such rows are left out).
  */
 bool
-SearchDistances(SearchRequest *req, const Datum *values, const bool *nulls,
-				double *distances)
+MvvdSearchDistances(SearchRequest *req, const Datum *values, const bool *nulls,
+					double *distances)
 {
 	for (int i = 0; i < req->nfields; i++)
 		if (nulls[i])
 			return false;
 	for (int i = 0; i < req->nfields; i++)
-		distances[i] = SearchFieldDistance(req, i, values[i]);
+		distances[i] = MvvdSearchFieldDistance(req, i, values[i]);
 	return true;
 }
 
 /* The fused score of a row (RRF scores come from ranks, once every list is known). */
 double
-SearchFuse(SearchRequest *req, const double *distances)
+MvvdSearchFuse(SearchRequest *req, const double *distances)
 {
 	if (req->method == MVVD_FUSION_RRF)
 		return 0;
@@ -101,7 +101,7 @@ best_first(const void *a, const void *b, void *arg)
 }
 
 void
-RowHeapInit(RowHeap *heap, int capacity, int field)
+MvvdRowHeapInit(RowHeap *heap, int capacity, int field)
 {
 	heap->capacity = capacity;
 	heap->field = field;
@@ -110,41 +110,41 @@ RowHeapInit(RowHeap *heap, int capacity, int field)
 }
 
 SearchRow *
-RowHeapWorst(const RowHeap *heap)
+MvvdRowHeapWorst(const RowHeap *heap)
 {
 	return (SearchRow *) DatumGetPointer(binaryheap_first(heap->rows));
 }
 
 bool
-RowHeapWants(const RowHeap *heap, const SearchRow *row)
+MvvdRowHeapWants(const RowHeap *heap, const SearchRow *row)
 {
-	if (!RowHeapFull(heap))
+	if (!MvvdRowHeapFull(heap))
 		return true;
 	return heap->capacity > 0 &&
-		   rank_order(heap->field, RowHeapWorst(heap), row) > 0;
+		   rank_order(heap->field, MvvdRowHeapWorst(heap), row) > 0;
 }
 
 SearchRow *
-RowHeapPush(RowHeap *heap, SearchRow *row)
+MvvdRowHeapPush(RowHeap *heap, SearchRow *row)
 {
 	SearchRow *out;
 
-	if (!RowHeapWants(heap, row))
+	if (!MvvdRowHeapWants(heap, row))
 		return row;
-	if (!RowHeapFull(heap))
+	if (!MvvdRowHeapFull(heap))
 	{
 		binaryheap_add(heap->rows, PointerGetDatum(row));
 		return NULL;
 	}
-	out = RowHeapWorst(heap);
+	out = MvvdRowHeapWorst(heap);
 	binaryheap_replace_first(heap->rows, PointerGetDatum(row));
 	return out;
 }
 
 SearchRow **
-RowHeapSorted(const RowHeap *heap)
+MvvdRowHeapSorted(const RowHeap *heap)
 {
-	int n = RowHeapCount(heap);
+	int n = MvvdRowHeapCount(heap);
 	SearchRow **rows = palloc(sizeof(SearchRow *) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
@@ -159,8 +159,8 @@ RowHeapSorted(const RowHeap *heap)
  * sum(weight / (60 + rank)) over the lists it is on, and offered to the top k.
  */
 void
-SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
-		  RowHeap *top)
+MvvdSearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
+			  RowHeap *top)
 {
 	for (int i = 0; i < req->nfields; i++)
 	{
@@ -178,6 +178,6 @@ SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
 			row->fused = true;
 			row->score =
 				mvvd_rrf(req->fusion, req->nfields, row->ranks, SEARCH_RRF_C);
-			RowHeapPush(top, row);
+			MvvdRowHeapPush(top, row);
 		}
 }

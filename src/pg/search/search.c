@@ -31,7 +31,7 @@ int mvvd_search_exact_rows = 1000;
 bool mvvd_search_combined = true;
 
 void
-SearchInitGucs(void)
+MvvdSearchInitGucs(void)
 {
 	DefineCustomIntVariable(
 		"mvvd.search_max_depth",
@@ -117,7 +117,7 @@ exact_plan(SearchRequest *req)
 			return true;
 	if (mvvd_search_exact_rows == 0)
 		return false;
-	rows = SearchEstimateRows(req);
+	rows = MvvdSearchEstimateRows(req);
 	table_rows = req->rel->rd_rel->reltuples;
 	selectivity = table_rows > 0 ? Min(rows / table_rows, 1.0) : 1.0;
 	return rows * selectivity <= mvvd_search_exact_rows;
@@ -130,9 +130,9 @@ emit(FunctionCallInfo fcinfo, SearchRequest *req, RowHeap *top, bool exact)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum *scores = palloc(sizeof(Datum) * req->nfields);
 
-	SearchRow **rows = RowHeapSorted(top);
+	SearchRow **rows = MvvdRowHeapSorted(top);
 
-	for (int r = 0; r < RowHeapCount(top); r++)
+	for (int r = 0; r < MvvdRowHeapCount(top); r++)
 	{
 		SearchRow *row = rows[r];
 		Datum values[4];
@@ -158,18 +158,18 @@ parse_arguments(FunctionCallInfo fcinfo, SearchRequest *req)
 	req->rel = open_table(DatumGetObjectId(argument(fcinfo, 0, "rel")));
 	req->k = int_argument(fcinfo, 2, "k", SEARCH_MAX_K);
 	req->method =
-		SearchMethodOf(TextDatumGetCString(argument(fcinfo, 3, "fusion")));
+		MvvdSearchMethodOf(TextDatumGetCString(argument(fcinfo, 3, "fusion")));
 	req->filter =
 		PG_ARGISNULL(4) ? NULL : TextDatumGetCString(PG_GETARG_DATUM(4));
 	req->rrf_depth = int_argument(fcinfo, 5, "rrf_depth", SEARCH_MAX_K);
 	req->namespace = get_func_namespace(fcinfo->flinfo->fn_oid);
-	SearchResolveFields(req, argument(fcinfo, 1, "fields"));
-	SearchFindCombined(req);
+	MvvdSearchResolveFields(req, argument(fcinfo, 1, "fields"));
+	MvvdSearchFindCombined(req);
 	req->fusion = palloc(sizeof(mvvd_fusion_field) * req->nfields);
 	for (int i = 0; i < req->nfields; i++)
 		req->fusion[i] = req->fields[i].fusion;
-	SearchCheckFilterSyntax(req->filter);
-	SearchCheckPrivileges(req);
+	MvvdSearchCheckFilterSyntax(req->filter);
+	MvvdSearchCheckPrivileges(req);
 	req->check_rows = req->filter != NULL ||
 					  check_enable_rls(RelationGetRelid(req->rel), InvalidOid,
 									   false) == RLS_ENABLED;
@@ -190,16 +190,16 @@ mvvd_search(PG_FUNCTION_ARGS)
 	parse_arguments(fcinfo, &req);
 	req.rowcxt = AllocSetContextCreate(callcxt, "mvvd_search row",
 									   ALLOCSET_DEFAULT_SIZES);
-	RowHeapInit(&top, req.k, -1);
+	MvvdRowHeapInit(&top, req.k, -1);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "mvvd_search: SPI_connect failed");
 	MemoryContextSwitchTo(callcxt); /* SPI_connect switched to its own */
-	SearchPrepare(&req);
-	exact =
-		exact_plan(&req) ? SearchExact(&req, &top) : SearchStreams(&req, &top);
+	MvvdSearchPrepare(&req);
+	exact = exact_plan(&req) ? MvvdSearchExact(&req, &top)
+							 : MvvdSearchStreams(&req, &top);
 	emit(fcinfo, &req, &top, exact);
 	SPI_finish();
-	SearchCloseIndexes(&req);
+	MvvdSearchCloseIndexes(&req);
 	table_close(req.rel, NoLock);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(callcxt);

@@ -100,55 +100,56 @@ typedef struct RowHeap
 extern int mvvd_search_max_depth;
 extern int mvvd_search_exact_rows;
 extern bool mvvd_search_combined;
-void SearchInitGucs(void);
+void MvvdSearchInitGucs(void);
 
 /* fields.c */
-void SearchResolveFields(SearchRequest *req, Datum fields_array);
-void SearchCloseIndexes(SearchRequest *req);
-int SearchMethodOf(const char *name);
+void MvvdSearchResolveFields(SearchRequest *req, Datum fields_array);
+void MvvdSearchCloseIndexes(SearchRequest *req);
+int MvvdSearchMethodOf(const char *name);
 
 /* combined.c */
-void SearchFindCombined(SearchRequest *req);
-bool SearchInCombined(SearchRequest *req, AttrNumber attnum);
+void MvvdSearchFindCombined(SearchRequest *req);
+bool MvvdSearchInCombined(SearchRequest *req, AttrNumber attnum);
 
 /* filter.c */
-void SearchCheckFilterSyntax(const char *filter);
-void SearchCheckPrivileges(SearchRequest *req);
-void SearchPrepare(SearchRequest *req);
-Portal SearchOpenAllRows(SearchRequest *req);
-double SearchEstimateRows(SearchRequest *req);
-void SearchCheckRows(SearchRequest *req, SearchRow **rows, int n);
+void MvvdSearchCheckFilterSyntax(const char *filter);
+void MvvdSearchCheckPrivileges(SearchRequest *req);
+void MvvdSearchPrepare(SearchRequest *req);
+Portal MvvdSearchOpenAllRows(SearchRequest *req);
+double MvvdSearchEstimateRows(SearchRequest *req);
+void MvvdSearchCheckRows(SearchRequest *req, SearchRow **rows, int n);
 
 /* rows.c */
-SearchRow *SearchNewRow(SearchRequest *req, ItemPointer tid);
-double SearchFieldDistance(SearchRequest *req, int i, Datum value);
-bool SearchDistances(SearchRequest *req, const Datum *values,
-					 const bool *nulls, double *distances);
-double SearchFuse(SearchRequest *req, const double *distances);
-void RowHeapInit(RowHeap *heap, int capacity, int field);
+SearchRow *MvvdSearchNewRow(SearchRequest *req, ItemPointer tid);
+double MvvdSearchFieldDistance(SearchRequest *req, int i, Datum value);
+bool MvvdSearchDistances(SearchRequest *req, const Datum *values,
+						 const bool *nulls, double *distances);
+double MvvdSearchFuse(SearchRequest *req, const double *distances);
+void MvvdRowHeapInit(RowHeap *heap, int capacity, int field);
 /* Whether the row would be kept (the heap is not full, or it beats the worst kept). */
-bool RowHeapWants(const RowHeap *heap, const SearchRow *row);
+bool MvvdRowHeapWants(const RowHeap *heap, const SearchRow *row);
 /* Offers a row; returns the row that left (the worst one it replaced, or the row itself when
  * it is not wanted), or NULL when the heap just grew. */
-SearchRow *RowHeapPush(RowHeap *heap, SearchRow *row);
-SearchRow *RowHeapWorst(const RowHeap *heap); /* the heap must not be empty */
+SearchRow *MvvdRowHeapPush(RowHeap *heap, SearchRow *row);
+SearchRow *
+MvvdRowHeapWorst(const RowHeap *heap); /* the heap must not be empty */
 /* The rows, best first, in a new array. */
-SearchRow **RowHeapSorted(const RowHeap *heap);
+SearchRow **MvvdRowHeapSorted(const RowHeap *heap);
 static inline int
-RowHeapCount(const RowHeap *heap)
+MvvdRowHeapCount(const RowHeap *heap)
 {
 	return heap->rows->bh_size;
 }
 static inline bool
-RowHeapFull(const RowHeap *heap)
+MvvdRowHeapFull(const RowHeap *heap)
 {
-	return RowHeapCount(heap) >= heap->capacity;
+	return MvvdRowHeapCount(heap) >= heap->capacity;
 }
-void SearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
-			   RowHeap *top);
+void MvvdSearchRrf(SearchRequest *req, SearchRow ***lists, const int *lengths,
+				   RowHeap *top);
 
 /* exact.c and streams.c: the best rows into top; true when proven exact */
-bool SearchExact(SearchRequest *req, RowHeap *top);
-bool SearchStreams(SearchRequest *req, RowHeap *top);
+bool MvvdSearchExact(SearchRequest *req, RowHeap *top);
+bool MvvdSearchStreams(SearchRequest *req, RowHeap *top);
 
 #endif /* MVVD_SEARCH_H */

@@ -90,10 +90,10 @@ close_streams(StreamSearch *ss)
 static bool
 could_enter(StreamSearch *ss, double bound)
 {
-	bool full = RowHeapFull(ss->top);
+	bool full = MvvdRowHeapFull(ss->top);
 
 	return mvvd_threshold_could_enter(
-		ss->ta, full, full ? RowHeapWorst(ss->top)->score : NAN, bound);
+		ss->ta, full, full ? MvvdRowHeapWorst(ss->top)->score : NAN, bound);
 }
 
 /* When a field's distance is computed: weighted fields stored in the tuple, then the others. */
@@ -133,15 +133,16 @@ score_row(StreamSearch *ss, SearchRow *row)
 			if ((row->known & (1u << i)) ||
 				pass_of(req, i, ss->values[i]) != pass)
 				continue;
-			row->distances[i] = SearchFieldDistance(req, i, ss->values[i]);
+			row->distances[i] = MvvdSearchFieldDistance(req, i, ss->values[i]);
 			row->known |= 1u << i;
-			if (pass == 1 && !could_enter(ss, SearchFuse(req, row->distances)))
+			if (pass == 1 &&
+				!could_enter(ss, MvvdSearchFuse(req, row->distances)))
 				goto pruned;
 		}
-		if (pass == 0 && !could_enter(ss, SearchFuse(req, row->distances)))
+		if (pass == 0 && !could_enter(ss, MvvdSearchFuse(req, row->distances)))
 			goto pruned;
 	}
-	row->score = SearchFuse(req, row->distances);
+	row->score = MvvdSearchFuse(req, row->distances);
 	row->state = req->check_rows ? ROW_PENDING : ROW_PASSED;
 	ss->in_reach++;
 	return true;
@@ -159,7 +160,7 @@ static SearchRow *
 new_row(StreamSearch *ss, Stream *s, double distance)
 {
 	SearchRequest *req = ss->req;
-	SearchRow *row = SearchNewRow(req, &ss->slot->tts_tid);
+	SearchRow *row = MvvdSearchNewRow(req, &ss->slot->tts_tid);
 
 	memcpy(row->distances, mvvd_threshold_frontiers(ss->ta),
 		   sizeof(double) * req->nfields);
@@ -178,11 +179,11 @@ flush(StreamSearch *ss)
 {
 	if (ss->npending == 0)
 		return;
-	SearchCheckRows(ss->req, ss->pending, ss->npending);
+	MvvdSearchCheckRows(ss->req, ss->pending, ss->npending);
 	for (int i = 0; i < ss->npending; i++)
 		if (ss->pending[i]->state == ROW_PASSED &&
 			ss->req->method != MVVD_FUSION_RRF)
-			RowHeapPush(ss->top, ss->pending[i]);
+			MvvdRowHeapPush(ss->top, ss->pending[i]);
 	ss->npending = 0;
 }
 
@@ -191,10 +192,10 @@ static void
 offer(StreamSearch *ss, SearchRow *row)
 {
 	if (row->state == ROW_PASSED && ss->req->method != MVVD_FUSION_RRF)
-		RowHeapPush(ss->top, row);
+		MvvdRowHeapPush(ss->top, row);
 	else if (row->state == ROW_PENDING &&
 			 (ss->req->method == MVVD_FUSION_RRF ||
-			  RowHeapWants(ss->top, row)))
+			  MvvdRowHeapWants(ss->top, row)))
 		ss->pending[ss->npending++] = row;
 	/* a pending row the top k does not want now never will: left unchecked */
 	if (ss->npending == CHECK_BATCH)
@@ -211,7 +212,7 @@ revisit(StreamSearch *ss, Stream *s, SearchRow *row, double distance)
 	if (s->field >= 0 && !(row->known & (1u << s->field)))
 		row->distances[s->field] =
 			Min(row->distances[s->field], mvvd_threshold_below(distance));
-	if (!could_enter(ss, SearchFuse(ss->req, row->distances)) ||
+	if (!could_enter(ss, MvvdSearchFuse(ss->req, row->distances)) ||
 		!index_fetch_heap(s->scan, ss->slot))
 		return;
 	score_row(ss, row);
@@ -280,10 +281,10 @@ pull(StreamSearch *ss, int i, int n)
 static bool
 proven(StreamSearch *ss)
 {
-	bool full = RowHeapFull(ss->top);
+	bool full = MvvdRowHeapFull(ss->top);
 
-	return mvvd_threshold_proven(ss->ta, full,
-								 full ? RowHeapWorst(ss->top)->score : NAN);
+	return mvvd_threshold_proven(
+		ss->ta, full, full ? MvvdRowHeapWorst(ss->top)->score : NAN);
 }
 
 static bool
@@ -337,7 +338,7 @@ rank_lists(StreamSearch *ss)
 		lists[s->field] = s->list;
 		lengths[s->field] = s->nlist;
 	}
-	SearchRrf(req, lists, lengths, ss->top);
+	MvvdSearchRrf(req, lists, lengths, ss->top);
 	return complete;
 }
 
@@ -402,14 +403,15 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 }
 
 bool
-SearchStreams(SearchRequest *req, RowHeap *top)
+MvvdSearchStreams(SearchRequest *req, RowHeap *top)
 {
 	StreamSearch ss;
 	bool exact;
 
 	init_search(&ss, req, top);
 	if (req->check_rows)
-		SearchCheckRows(req, NULL, 0); /* a filter that cannot run fails now */
+		MvvdSearchCheckRows(req, NULL,
+							0); /* a filter that cannot run fails now */
 	exact = req->method == MVVD_FUSION_RRF ? rank_lists(&ss)
 										   : threshold_algorithm(&ss);
 	for (int i = 0; i < ss.nstreams; i++)

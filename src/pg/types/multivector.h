@@ -29,17 +29,17 @@ typedef struct MultiVector
 #define MultiVectorMember(mv, i)   ((mv)->x + (Size) (i) * (mv)->dim)
 
 /* A zeroed multivector of count members of dim dimensions, in the current memory context. */
-MultiVector *InitMultiVector(int count, int dim);
+MultiVector *MvvdInitMultiVector(int count, int dim);
 
 /* ERROR unless 1 <= count <= MULTIVECTOR_MAX_MEMBERS. */
-void CheckMultiVectorCount(int count);
+void MvvdCheckMultiVectorCount(int count);
 
 /* ERROR unless typmod is -1 or equal to dim (a multivector(n) has n-dimensional members). */
-void CheckMultiVectorTypmod(int typmod, int dim);
+void MvvdCheckMultiVectorTypmod(int typmod, int dim);
 
 /* A distance (mvvd_multivector_distance kind) of a document and a query, raising on failure. */
-double MultiVectorDistance(int kind, const float *doc, int ndoc,
-						   const float *query, int nquery, int dim);
+double MvvdMultiVectorDistance(int kind, const float *doc, int ndoc,
+							   const float *query, int nquery, int dim);
 
 /* The distance operators' C functions (document first), for code that calls or recognises them. */
 extern Datum mvvd_multivector_maxsim_distance(PG_FUNCTION_ARGS);

@@ -60,8 +60,8 @@ set_arg(FunctionCallInfo fcinfo, int n, bool is_vector)
 
 /* The distance of a kind between the document (arg 0) and the query (arg 1). */
 double
-MultiVectorDistance(int kind, const float *doc, int ndoc, const float *query,
-					int nquery, int dim)
+MvvdMultiVectorDistance(int kind, const float *doc, int ndoc,
+						const float *query, int nquery, int dim)
 {
 	double result;
 	mvvd_error err;
@@ -83,8 +83,8 @@ distance_call(FunctionCallInfo fcinfo, int kind, bool left_vector,
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 						errmsg("different vector dimensions %d and %d",
 							   doc.dim, query.dim)));
-	return MultiVectorDistance(kind, doc.x, doc.count, query.x, query.count,
-							   doc.dim);
+	return MvvdMultiVectorDistance(kind, doc.x, doc.count, query.x,
+								   query.count, doc.dim);
 }
 
 /* maxsim(doc, query): the ColBERT score, sum over query vectors of the best inner product. */

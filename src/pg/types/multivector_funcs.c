@@ -75,10 +75,10 @@ mvvd_vectors_to_multivector(PG_FUNCTION_ARGS)
 	MultiVector *result;
 	int dim;
 
-	CheckMultiVectorCount(n);
+	MvvdCheckMultiVectorCount(n);
 	dim = DatumGetVector(elems[0])->dim;
-	CheckMultiVectorTypmod(typmod, dim);
-	result = InitMultiVector(n, dim);
+	MvvdCheckMultiVectorTypmod(typmod, dim);
+	result = MvvdInitMultiVector(n, dim);
 	for (int i = 0; i < n; i++)
 	{
 		Vector *v = DatumGetVector(elems[i]);
@@ -111,7 +111,7 @@ mvvd_multivector_to_vectors(PG_FUNCTION_ARGS)
 		elog(ERROR, "multivector_to_vectors must return vector[]");
 	for (int i = 0; i < mv->count; i++)
 	{
-		Vector *v = InitVector(mv->dim);
+		Vector *v = MvvdInitVector(mv->dim);
 
 		memcpy(v->x, MultiVectorMember(mv, i), sizeof(float) * mv->dim);
 		elems[i] = PointerGetDatum(v);
@@ -147,13 +147,13 @@ mvvd_array_to_multivector(PG_FUNCTION_ARGS)
 					 "'{{1,2},{3,4}}'.")));
 	rows = ARR_DIMS(array)[0];
 	cols = ARR_DIMS(array)[1];
-	CheckMultiVectorCount(rows);
-	CheckVectorDim(cols);
-	CheckMultiVectorTypmod(typmod, cols);
+	MvvdCheckMultiVectorCount(rows);
+	MvvdCheckVectorDim(cols);
+	MvvdCheckMultiVectorTypmod(typmod, cols);
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(array, elemtype, typlen, typbyval, typalign, &elems,
 					  &nulls, &n);
-	result = InitMultiVector(rows, cols);
+	result = MvvdInitMultiVector(rows, cols);
 	for (int i = 0; i < n; i++)
 	{
 		double value;
@@ -170,7 +170,7 @@ mvvd_array_to_multivector(PG_FUNCTION_ARGS)
 							errmsg("value out of range for type multivector: "
 								   "overflow")));
 	}
-	CheckVectorFinite(result->x, n);
+	MvvdCheckVectorFinite(result->x, n);
 	PG_RETURN_MULTIVECTOR_P(result);
 }
 
@@ -214,7 +214,7 @@ mvvd_multivector_agg_accum(PG_FUNCTION_ARGS)
 						"dimensions"),
 				 errdetail("Vector %d has %d dimensions, vector 1 has %d.",
 						   state->count + 1, v->dim, state->dim)));
-	CheckMultiVectorCount(state->count + 1);
+	MvvdCheckMultiVectorCount(state->count + 1);
 	if (state->count == state->capacity)
 	{
 		state->capacity *= 2;
@@ -238,7 +238,7 @@ mvvd_multivector_agg_final(PG_FUNCTION_ARGS)
 
 	if (state == NULL || state->count == 0)
 		PG_RETURN_NULL();
-	result = InitMultiVector(state->count, state->dim);
+	result = MvvdInitMultiVector(state->count, state->dim);
 	memcpy(result->x, state->values,
 		   sizeof(float) * (Size) state->count * state->dim);
 	PG_RETURN_MULTIVECTOR_P(result);
@@ -264,7 +264,7 @@ mvvd_multivector_unnest(PG_FUNCTION_ARGS)
 	mv = (MultiVector *) funcctx->user_fctx;
 	if (funcctx->call_cntr < (uint64) mv->count)
 	{
-		Vector *v = InitVector(mv->dim);
+		Vector *v = MvvdInitVector(mv->dim);
 
 		memcpy(v->x, MultiVectorMember(mv, funcctx->call_cntr),
 			   sizeof(float) * mv->dim);

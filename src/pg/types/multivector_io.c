@@ -23,7 +23,7 @@ PG_FUNCTION_INFO_V1(mvvd_multivector);
 
 /* A zeroed multivector of count members of dim dimensions. */
 MultiVector *
-InitMultiVector(int count, int dim)
+MvvdInitMultiVector(int count, int dim)
 {
 	Size size = MULTIVECTOR_SIZE(count, dim);
 	MultiVector *mv = (MultiVector *) palloc0(size);
@@ -36,7 +36,7 @@ InitMultiVector(int count, int dim)
 
 /* ERROR unless 1 <= count <= MULTIVECTOR_MAX_MEMBERS. */
 void
-CheckMultiVectorCount(int count)
+MvvdCheckMultiVectorCount(int count)
 {
 	if (count < 1)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -49,7 +49,7 @@ CheckMultiVectorCount(int count)
 
 /* ERROR unless typmod is -1 or equal to dim. */
 void
-CheckMultiVectorTypmod(int typmod, int dim)
+MvvdCheckMultiVectorTypmod(int typmod, int dim)
 {
 	if (typmod != -1 && typmod != dim)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -88,14 +88,14 @@ mvvd_multivector_in(PG_FUNCTION_ARGS)
 										  1)));
 			break;
 		case MVVD_TOO_MANY_MEMBERS:
-			CheckMultiVectorCount(MULTIVECTOR_MAX_MEMBERS + 1);
+			MvvdCheckMultiVectorCount(MULTIVECTOR_MAX_MEMBERS + 1);
 			break;
 		default:
 			/* the same errors, with the same SQLSTATEs, as vector input */
-			ReportVectorParseError(status, &err, text, "multivector");
+			MvvdReportVectorParseError(status, &err, text, "multivector");
 	}
-	CheckMultiVectorTypmod(typmod, dims);
-	result = InitMultiVector(members, dims);
+	MvvdCheckMultiVectorTypmod(typmod, dims);
+	result = MvvdInitMultiVector(members, dims);
 	memcpy(result->x, values, sizeof(float) * members * dims);
 	pfree(values);
 	PG_RETURN_MULTIVECTOR_P(result);
@@ -177,9 +177,9 @@ mvvd_multivector_recv(PG_FUNCTION_ARGS)
 	int32 count = (int32) pq_getmsgint(buf, sizeof(int32));
 	MultiVector *result;
 
-	CheckVectorDim(dim);
-	CheckMultiVectorCount(count);
-	CheckMultiVectorTypmod(typmod, dim);
+	MvvdCheckVectorDim(dim);
+	MvvdCheckMultiVectorCount(count);
+	MvvdCheckMultiVectorTypmod(typmod, dim);
 	if (unused != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -192,10 +192,10 @@ mvvd_multivector_recv(PG_FUNCTION_ARGS)
 				 errmsg("invalid binary multivector: header says %d vectors "
 						"of %d dimensions but only %d bytes follow",
 						count, dim, buf->len - buf->cursor)));
-	result = InitMultiVector(count, dim);
+	result = MvvdInitMultiVector(count, dim);
 	for (Size i = 0; i < (Size) count * dim; i++)
 		result->x[i] = pq_getmsgfloat4(buf);
-	CheckVectorFinite(result->x, count * dim);
+	MvvdCheckVectorFinite(result->x, count * dim);
 	PG_RETURN_MULTIVECTOR_P(result);
 }
 
@@ -221,6 +221,6 @@ mvvd_multivector(PG_FUNCTION_ARGS)
 {
 	MultiVector *mv = PG_GETARG_MULTIVECTOR_P(0);
 
-	CheckMultiVectorTypmod(PG_GETARG_INT32(1), mv->dim);
+	MvvdCheckMultiVectorTypmod(PG_GETARG_INT32(1), mv->dim);
 	PG_RETURN_MULTIVECTOR_P(mv);
 }

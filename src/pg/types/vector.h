@@ -29,23 +29,23 @@ typedef struct Vector
 #define PG_RETURN_VECTOR_P(v) PG_RETURN_POINTER(v)
 
 /* A zeroed vector of dim dimensions in the current memory context. */
-Vector *InitVector(int dim);
+Vector *MvvdInitVector(int dim);
 
 /* ERROR unless 1 <= dim <= VECTOR_MAX_DIM. */
-void CheckVectorDim(int dim);
+void MvvdCheckVectorDim(int dim);
 
 /* ERROR unless typmod is -1 (unconstrained) or equal to dim. */
-void CheckVectorTypmod(int typmod, int dim);
+void MvvdCheckVectorTypmod(int typmod, int dim);
 
 /* ERROR unless both operands have the same number of dimensions. */
-void CheckSameDims(const Vector *a, const Vector *b);
+void MvvdCheckSameDims(const Vector *a, const Vector *b);
 
 /* ERROR when any element is NaN or Infinity. */
-void CheckVectorFinite(const float *x, int dim);
+void MvvdCheckVectorFinite(const float *x, int dim);
 
 /* ERROR for a failed parse of a text form, with the SQLSTATE of its kind. */
-void ReportVectorParseError(mvvd_status status, mvvd_error *err,
-							const char *text, const char *type_name);
+void MvvdReportVectorParseError(mvvd_status status, mvvd_error *err,
+								const char *text, const char *type_name);
 
 /* The distance operators' C functions, for code that calls or recognises them. */
 extern Datum mvvd_l2_distance(PG_FUNCTION_ARGS);

@@ -113,7 +113,7 @@ state_to_vector(FunctionCallInfo fcinfo, bool average)
 
 	if (values[0] == 0.0)
 		PG_RETURN_NULL();
-	result = InitVector(n - 1);
+	result = MvvdInitVector(n - 1);
 	if (!mvvd_f32_scale_to_float(values + 1, average ? 1.0 / values[0] : 1.0,
 								 result->x, n - 1))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

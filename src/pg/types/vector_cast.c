@@ -86,15 +86,15 @@ mvvd_array_to_vector(PG_FUNCTION_ARGS)
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(array, elemtype, typlen, typbyval, typalign, &elems,
 					  &nulls, &n);
-	CheckVectorDim(n);
-	CheckVectorTypmod(typmod, n);
+	MvvdCheckVectorDim(n);
+	MvvdCheckVectorTypmod(typmod, n);
 	for (int i = 0; i < n; i++)
 		if (nulls[i])
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							errmsg("array must not contain nulls to become a "
 								   "vector")));
 
-	result = InitVector(n);
+	result = MvvdInitVector(n);
 	for (int i = 0; i < n; i++)
 		result->x[i] = element_to_float4(elems[i], elemtype);
 	PG_RETURN_VECTOR_P(result);

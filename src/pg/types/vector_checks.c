@@ -11,7 +11,7 @@
 
 /* A zeroed vector of dim dimensions in the current memory context. */
 Vector *
-InitVector(int dim)
+MvvdInitVector(int dim)
 {
 	Size size = VECTOR_SIZE(dim);
 	Vector *v = (Vector *) palloc0(size);
@@ -23,7 +23,7 @@ InitVector(int dim)
 
 /* ERROR unless 1 <= dim <= VECTOR_MAX_DIM. */
 void
-CheckVectorDim(int dim)
+MvvdCheckVectorDim(int dim)
 {
 	if (dim < 1)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -36,7 +36,7 @@ CheckVectorDim(int dim)
 
 /* ERROR unless typmod is -1 (unconstrained) or equal to dim. */
 void
-CheckVectorTypmod(int typmod, int dim)
+MvvdCheckVectorTypmod(int typmod, int dim)
 {
 	if (typmod != -1 && typmod != dim)
 		ereport(ERROR,
@@ -46,7 +46,7 @@ CheckVectorTypmod(int typmod, int dim)
 
 /* ERROR unless both operands have the same number of dimensions. */
 void
-CheckSameDims(const Vector *a, const Vector *b)
+MvvdCheckSameDims(const Vector *a, const Vector *b)
 {
 	if (a->dim != b->dim)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -56,7 +56,7 @@ CheckSameDims(const Vector *a, const Vector *b)
 
 /* ERROR when any element is NaN or Infinity. */
 void
-CheckVectorFinite(const float *x, int dim)
+MvvdCheckVectorFinite(const float *x, int dim)
 {
 	if (!mvvd_f32_all_finite(x, dim))
 		ereport(ERROR,
@@ -83,8 +83,8 @@ quoted_input(const char *text)
 
 /* Turns a failed parse of a vector (or multivector) text form into the ERROR a user sees. */
 void
-ReportVectorParseError(mvvd_status status, mvvd_error *err, const char *text,
-					   const char *type_name)
+MvvdReportVectorParseError(mvvd_status status, mvvd_error *err,
+						   const char *text, const char *type_name)
 {
 	/* the parser counts bytes; a user counts characters */
 	if (err->position > 0)
@@ -107,10 +107,10 @@ ReportVectorParseError(mvvd_status status, mvvd_error *err, const char *text,
 							   quoted_input(text))));
 			break;
 		case MVVD_EMPTY:
-			CheckVectorDim(0);
+			MvvdCheckVectorDim(0);
 			break;
 		case MVVD_TOO_MANY_DIMS:
-			CheckVectorDim(VECTOR_MAX_DIM + 1);
+			MvvdCheckVectorDim(VECTOR_MAX_DIM + 1);
 			break;
 		default:
 			ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),

@@ -40,8 +40,8 @@ mvvd_unit_concat(PG_FUNCTION_ARGS)
 		elems[i] = PointerGetDatum(DatumGetVector(elems[i]));
 		dims += ((Vector *) DatumGetPointer(elems[i]))->dim;
 	}
-	CheckVectorDim((int) Min(dims, VECTOR_MAX_DIM + 1));
-	result = InitVector((int) dims);
+	MvvdCheckVectorDim((int) Min(dims, VECTOR_MAX_DIM + 1));
+	result = MvvdInitVector((int) dims);
 	out = result->x;
 	for (int i = 0; i < n; i++)
 	{

@@ -37,10 +37,10 @@ mvvd_vector_in(PG_FUNCTION_ARGS)
 	Vector *result;
 
 	if (status != MVVD_OK)
-		ReportVectorParseError(status, &err, text, "vector");
-	CheckVectorTypmod(typmod, dims);
+		MvvdReportVectorParseError(status, &err, text, "vector");
+	MvvdCheckVectorTypmod(typmod, dims);
 
-	result = InitVector(dims);
+	result = MvvdInitVector(dims);
 	memcpy(result->x, values, sizeof(float) * dims);
 	pfree(values);
 	PG_RETURN_VECTOR_P(result);
@@ -120,8 +120,8 @@ mvvd_vector_recv(PG_FUNCTION_ARGS)
 	int16 unused = (int16) pq_getmsgint(buf, sizeof(int16));
 	Vector *result;
 
-	CheckVectorDim(dim);
-	CheckVectorTypmod(typmod, dim);
+	MvvdCheckVectorDim(dim);
+	MvvdCheckVectorTypmod(typmod, dim);
 	if (unused != 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 						errmsg("invalid binary vector: reserved field is %d, "
@@ -133,10 +133,10 @@ mvvd_vector_recv(PG_FUNCTION_ARGS)
 							   "dimensions but only %d bytes follow",
 							   dim, buf->len - buf->cursor)));
 
-	result = InitVector(dim);
+	result = MvvdInitVector(dim);
 	for (int i = 0; i < dim; i++)
 		result->x[i] = pq_getmsgfloat4(buf);
-	CheckVectorFinite(result->x, dim);
+	MvvdCheckVectorFinite(result->x, dim);
 	PG_RETURN_VECTOR_P(result);
 }
 
@@ -163,6 +163,6 @@ mvvd_vector(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
 
-	CheckVectorTypmod(PG_GETARG_INT32(1), v->dim);
+	MvvdCheckVectorTypmod(PG_GETARG_INT32(1), v->dim);
 	PG_RETURN_VECTOR_P(v);
 }

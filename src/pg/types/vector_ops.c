@@ -38,7 +38,7 @@ distance_call(FunctionCallInfo fcinfo, DistanceFn fn)
 	Vector *a = PG_GETARG_VECTOR_P(0);
 	Vector *b = PG_GETARG_VECTOR_P(1);
 
-	CheckSameDims(a, b);
+	MvvdCheckSameDims(a, b);
 	PG_RETURN_FLOAT8(fn(a->x, b->x, a->dim));
 }
 
@@ -53,8 +53,8 @@ elementwise_call(FunctionCallInfo fcinfo, ElementwiseFn fn, const char *what)
 	Vector *b = PG_GETARG_VECTOR_P(1);
 	Vector *result;
 
-	CheckSameDims(a, b);
-	result = InitVector(a->dim);
+	MvvdCheckSameDims(a, b);
+	result = MvvdInitVector(a->dim);
 	if (!fn(a->x, b->x, result->x, a->dim))
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						errmsg("value out of range for type vector: %s "
@@ -125,7 +125,7 @@ Datum
 mvvd_l2_normalize(PG_FUNCTION_ARGS)
 {
 	Vector *v = PG_GETARG_VECTOR_P(0);
-	Vector *result = InitVector(v->dim);
+	Vector *result = MvvdInitVector(v->dim);
 
 	mvvd_f32_l2_normalize(v->x, result->x, v->dim);
 	PG_RETURN_VECTOR_P(result);
