@@ -65,7 +65,8 @@ load_query(IndexScanDesc scan)
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
 	ScanKey key = &scan->orderByData[0];
 	/* strategy 3 of a multivector operator class orders by the distance to a vector */
-	bool is_vector = !so->hi.multivector || key->sk_strategy == 3;
+	bool is_vector = !so->hi.multivector ||
+					 key->sk_strategy == MVVD_STRATEGY_CLOSEST_MEMBER;
 
 	if (key->sk_flags & SK_ISNULL)
 		return;
