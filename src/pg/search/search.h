@@ -3,7 +3,9 @@
  *   search.c    the SQL function: arguments in, rows out, and the choice of plan
  *   fields.c    each mvvd_field checked against the table: column, query, metric, index
  *   filter.c    what runs as SQL with the caller's rights: the filter, row-level security
- *   rows.c      scoring rows, and heaps of the best ones
+ *   score.c     a row's distance on each field, and its fused score
+ *   row_heap.c  bounded heaps of the best rows
+ *   rrf.c       reciprocal rank fusion of the fields' lists
  *   exact.c     scoring every row (a field without an index, or a selective filter)
  *   streams.c   the I/O of the threshold algorithm (src/core/threshold.hpp) over one ordering
  *               index scan per field (pg/index/ordering_scan.h)
@@ -119,7 +121,7 @@ Portal MvvdSearchOpenAllRows(SearchRequest *req);
 double MvvdSearchEstimateRows(SearchRequest *req);
 void MvvdSearchCheckRows(SearchRequest *req, SearchRow **rows, int n);
 
-/* rows.c */
+/* score.c, row_heap.c, rrf.c */
 SearchRow *MvvdSearchNewRow(SearchRequest *req, ItemPointer tid);
 double MvvdSearchFieldDistance(SearchRequest *req, int i, Datum value);
 bool MvvdSearchDistances(SearchRequest *req, const Datum *values,
@@ -135,6 +137,8 @@ SearchRow *
 MvvdRowHeapWorst(const RowHeap *heap); /* the heap must not be empty */
 /* The rows, best first, in a new array. */
 SearchRow **MvvdRowHeapSorted(const RowHeap *heap);
+/* Sorts rows best first by the field's distance (-1: by fused score). */
+void MvvdSearchSortRows(SearchRow **rows, int n, int field);
 static inline int
 MvvdRowHeapCount(const RowHeap *heap)
 {
