@@ -11,6 +11,7 @@ MemoryGraph::MemoryGraph(std::size_t dims, Params params, Metric metric)
       params_(params),
       metric_(metric),
       distance_(search_distance(metric)),
+      link_distance_(search_distance(link_metric(metric))),
       level0_stride_(1 + static_cast<std::size_t>(params.max_neighbors(0))),
       locks_(new std::mutex[kLockStripes]) {}
 
@@ -80,7 +81,7 @@ bool MemoryGraph::View::neighbors(std::uint32_t id, int level, std::vector<std::
 bool MemoryGraph::View::distances(const std::uint32_t* ids, std::size_t n, float* out) {
   for (std::size_t i = 0; i < n; ++i) {
     if (i + 1 < n) __builtin_prefetch(g_.vector(ids[i + 1]));
-    out[i] = g_.distance_(query_, g_.vector(ids[i]), g_.dims_);
+    out[i] = distance_(query_, g_.vector(ids[i]), g_.dims_);
   }
   return true;
 }
@@ -102,10 +103,10 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
   std::vector<Candidate> candidates;
   candidates.reserve(n + 1);
   for (std::size_t i = 1; i <= n; ++i)
-    candidates.push_back({distance_(base, vector(l[i]), dims_), l[i]});
-  candidates.push_back({distance_(base, vector(to), dims_), to});
+    candidates.push_back({link_distance_(base, vector(l[i]), dims_), l[i]});
+  candidates.push_back({link_distance_(base, vector(to), dims_), to});
   std::sort(candidates.begin(), candidates.end(), closer);
-  auto kept = select_neighbors(candidates, max, distance_, dims_,
+  auto kept = select_neighbors(candidates, max, link_distance_, dims_,
                                [&](std::size_t i) { return vector(candidates[i].id); });
   for (std::size_t i = 0; i < kept.size(); ++i) l[1 + i] = candidates[kept[i]].id;
   l[0] = static_cast<std::uint32_t>(kept.size());
@@ -124,8 +125,8 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
   if (level <= top) entry_guard.unlock();  // keep it only if this element becomes the entry
 
   const float* q = vector(id);
-  View view(*this, q, true);
-  const Candidate start{distance_(q, vector(entry), dims_), entry};
+  View view(*this, q, true, link_distance_);
+  const Candidate start{link_distance_(q, vector(entry), dims_), entry};
   Candidate current = start;
   for (int l = top; l > level; --l) greedy_closest(view, l, &current, scratch);
   // A concurrent insert may already link to this element; it must not be its own neighbour.
@@ -136,7 +137,7 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
     for (const Candidate& e : entries) visited.insert(e.id);
     search_level(view, l, entries, static_cast<std::size_t>(params_.ef_construction), visited,
                  scratch, found);
-    auto kept = select_neighbors(found, static_cast<std::size_t>(params_.m), distance_, dims_,
+    auto kept = select_neighbors(found, static_cast<std::size_t>(params_.m), link_distance_, dims_,
                                  [&](std::size_t i) { return vector(found[i].id); });
     {
       // A concurrent insert that reached this element through its upper levels may already
@@ -163,7 +164,7 @@ std::vector<Candidate> MemoryGraph::search(const float* query, std::size_t k, st
                                            SearchScratch& scratch, EpochVisited& visited) const {
   std::vector<Candidate> found;
   if (entry_ == kNoElement) return found;
-  View view(*this, query, false);
+  View view(*this, query, false, distance_);
   Candidate current{distance_(query, vector(entry_), dims_), entry_};
   for (int l = max_level_; l > 0; --l) greedy_closest(view, l, &current, scratch);
   visited.clear();

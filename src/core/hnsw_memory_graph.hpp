@@ -55,8 +55,11 @@ class MemoryGraph {
   // The graph as the search templates see it, for one query.
   class View {
    public:
+    // Ranking by the search distance, or by the one given.
     View(const MemoryGraph& g, const float* query, bool locking)
-        : g_(g), query_(query), locking_(locking) {}
+        : View(g, query, locking, g.distance_) {}
+    View(const MemoryGraph& g, const float* query, bool locking, SearchDistance distance)
+        : g_(g), query_(query), locking_(locking), distance_(distance) {}
     bool neighbors(std::uint32_t id, int level, std::vector<std::uint32_t>& out);
     bool distances(const std::uint32_t* ids, std::size_t n, float* out);
 
@@ -64,6 +67,7 @@ class MemoryGraph {
     const MemoryGraph& g_;
     const float* query_;
     bool locking_;
+    SearchDistance distance_;
   };
 
  private:
@@ -77,8 +81,9 @@ class MemoryGraph {
   std::size_t dims_;
   Params params_;
   Metric metric_;
-  SearchDistance distance_;
-  std::size_t level0_stride_;  // 1 (count) + 2m ids
+  SearchDistance distance_;       // what searches rank by
+  SearchDistance link_distance_;  // what links are chosen by (see link_metric)
+  std::size_t level0_stride_;     // 1 (count) + 2m ids
   std::vector<float> vectors_;
   std::vector<std::uint8_t> levels_;
   std::vector<std::uint64_t> payloads_;

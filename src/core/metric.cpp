@@ -78,4 +78,6 @@ bool metric_from_int(int value, Metric* out) {
   return true;
 }
 
+Metric link_metric(Metric metric) { return metric == Metric::kInnerProduct ? Metric::kL2 : metric; }
+
 }  // namespace mvvd

@@ -25,6 +25,13 @@ float search_distance_split(Metric metric, const float* a, const float* b1, std:
 // float kernel result the operator converts); within float rounding for cosine.
 double operator_distance(Metric metric, float search_distance);
 
+// The metric a graph index links its elements by, for one searched by `metric`. Inner product
+// is not a metric: linked by it, an element of small norm is nobody's nearest, loses every
+// in-link and drops out of the graph (on all-positive data, most of it). Linked by L2 instead,
+// every element keeps its neighbourhood, and a search by inner product still climbs the graph
+// towards the largest products.
+Metric link_metric(Metric metric);
+
 // A metric from its number (as stored in an index's metapage); false when out of range.
 bool metric_from_int(int value, Metric* out);
 

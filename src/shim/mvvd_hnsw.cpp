@@ -77,6 +77,10 @@ float mvvd_search_distance_split(int metric, const float* a, const float* b1, si
   return mvvd::search_distance_split(metric_of(metric), a, b1, n1, b2, n);
 }
 
+int mvvd_link_metric(int metric) noexcept {
+  return static_cast<int>(mvvd::link_metric(metric_of(metric)));
+}
+
 double mvvd_operator_distance(int metric, float search_distance) noexcept {
   return mvvd::operator_distance(metric_of(metric), search_distance);
 }

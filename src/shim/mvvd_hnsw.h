@@ -29,6 +29,8 @@ mvvd_search_distance_fn mvvd_search_distance(int metric) MVVD_NOEXCEPT;
 /* The search distance to a vector stored in two pieces: b[0..n1) at b1, the rest at b2. */
 float mvvd_search_distance_split(int metric, const float* a, const float* b1, size_t n1,
                                  const float* b2, size_t n) MVVD_NOEXCEPT;
+/* The metric a graph searched by `metric` is linked by (see src/core/metric.hpp). */
+int mvvd_link_metric(int metric) MVVD_NOEXCEPT;
 /* The SQL operator's value for a search distance (sqrt for L2, the same value otherwise). */
 double mvvd_operator_distance(int metric, float search_distance) MVVD_NOEXCEPT;
 /* The level of a new element, from u uniform in (0, 1]. */

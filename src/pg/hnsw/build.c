@@ -221,7 +221,7 @@ spill_to_pages(HnswBuildState *bs)
 	write_graph(bs);
 	free_builder(bs);
 	bs->on_disk = true;
-	MvvdHnswOpenIndex(bs->index, &bs->hi);
+	MvvdHnswOpenIndex(bs->index, &bs->hi, true);
 	bs->hi.building = true;
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE,
 								 HNSW_PHASE_INSERT);

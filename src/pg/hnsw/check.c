@@ -214,7 +214,7 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_INDEX,
 					   RelationGetRelationName(index));
 
-	MvvdHnswOpenIndex(index, &cs.hi);
+	MvvdHnswOpenIndex(index, &cs.hi, false);
 	cs.nelements = cs.hi.meta.next_id;
 	if (cs.hi.meta.dims > 0 && cs.nelements > 0 &&
 		RelationGetNumberOfBlocks(index) <

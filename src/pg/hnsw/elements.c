@@ -9,14 +9,19 @@
 
 #include "pg/hnsw/hnsw.h"
 
-/* Opens an index for searching or changing it: its metapage and distance function. */
+/*
+ * Opens an index for searching or changing it: its metapage and distance function. Building,
+ * inserting and VACUUM choose links (linking), by the metric the core links a graph of this
+ * metric by (L2 for inner product, see link_metric in src/core/metric.hpp); scans rank by the
+ * index's own.
+ */
 void
-MvvdHnswOpenIndex(Relation index, HnswIndex *hi)
+MvvdHnswOpenIndex(Relation index, HnswIndex *hi, bool linking)
 {
 	memset(hi, 0, sizeof(*hi));
 	hi->rel = index;
 	MvvdHnswReadMeta(index, &hi->meta);
-	hi->metric = hi->meta.metric;
+	hi->metric = linking ? mvvd_link_metric(hi->meta.metric) : hi->meta.metric;
 	hi->distance = mvvd_search_distance(hi->metric);
 	hi->multivector = hi->meta.multivector != 0;
 	MvvdHnswAttachHints(hi);

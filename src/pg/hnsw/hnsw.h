@@ -39,7 +39,7 @@ typedef struct HnswIndex
 {
 	Relation rel;
 	HnswMeta meta;
-	int metric;
+	int metric; /* the index's, or the one it is linked by (see OpenIndex) */
 	mvvd_search_distance_fn distance;
 	bool building;	  /* pages written without WAL (logged at the end) */
 	bool multivector; /* see HnswMeta */
@@ -70,7 +70,7 @@ Buffer MvvdHnswPin(HnswIndex *hi, BlockNumber block);
 void MvvdHnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
 
 /* elements.c: opening an index and reading its elements */
-void MvvdHnswOpenIndex(Relation index, HnswIndex *hi);
+void MvvdHnswOpenIndex(Relation index, HnswIndex *hi, bool linking);
 void MvvdHnswReadVector(HnswIndex *hi, uint32 id, float *out);
 int MvvdHnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 						  int capacity);

@@ -340,7 +340,7 @@ mvvd_hnsw_insert(Relation index, Datum *values, bool *isnull,
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "mvvd_hnsw insert",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	MvvdHnswOpenIndex(index, &hi);
+	MvvdHnswOpenIndex(index, &hi, true);
 	MvvdHnswRowVectorsOf(&hi, values[0], &row);
 	if (row.count > 0)
 		MvvdHnswInsertVectors(&hi, row.vectors, row.count, row.dims, heap_tid);

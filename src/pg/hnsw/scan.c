@@ -116,7 +116,7 @@ start_scan(IndexScanDesc scan)
 				   ? mvvd_hnsw_iterative_scan
 				   : so->header.mode;
 	pgstat_count_index_scan(scan->indexRelation);
-	MvvdHnswOpenIndex(scan->indexRelation, hi);
+	MvvdHnswOpenIndex(scan->indexRelation, hi, false);
 	if (scan->numberOfOrderBys == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -429,7 +429,7 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	VacuumState vs;
 
 	memset(&vs, 0, sizeof(vs));
-	MvvdHnswOpenIndex(info->index, &vs.hi);
+	MvvdHnswOpenIndex(info->index, &vs.hi, true);
 	/* elements added after this point are not examined: their rows are not dead */
 	vs.nelements = vs.hi.meta.next_id;
 	vs.best_level = -1;
