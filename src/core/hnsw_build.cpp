@@ -109,6 +109,17 @@ BuildResult link_all(MemoryGraph& graph, int threads, int poll_ms,
     *error = "could not start a build thread";
     return BuildResult::kFailed;
   }
+  // Pruning leaves some elements without a way in; they are linked back here, on this thread.
+  // A forced link displaces another, which the next pass takes care of.
+  for (int pass = 0; pass < 3; ++pass) {
+    bool stop = false;
+    std::size_t relinked = graph.reconnect([&] {
+      stop = stop || !poll(s.linked.load());
+      return !stop;
+    });
+    if (stop) return BuildResult::kCancelled;
+    if (relinked == 0) break;
+  }
   return BuildResult::kDone;
 }
 

@@ -14,6 +14,8 @@ namespace mvvd::hnsw {
 
 enum class BuildResult { kDone, kCancelled, kFailed };
 
+// Links every element (several threads), then links back on the calling thread the elements
+// pruning left unreachable (MemoryGraph::reconnect).
 // poll(linked) is called on the calling thread about every poll_ms; returning false cancels.
 // On kFailed, *error says why (e.g. out of memory in a thread).
 BuildResult link_all(MemoryGraph& graph, int threads, int poll_ms,

@@ -160,6 +160,77 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
   }
 }
 
+std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
+  if (entry_ == kNoElement) return 0;
+  std::vector<bool> reached(size(), false);
+  std::vector<std::uint32_t> queue;
+  auto mark_from = [&](std::uint32_t start) {
+    reached[start] = true;
+    queue.assign(1, start);
+    while (!queue.empty()) {
+      std::uint32_t id = queue.back();
+      queue.pop_back();
+      std::size_t n;
+      const std::uint32_t* l = neighbors(id, 0, &n);
+      for (std::size_t i = 0; i < n; ++i)
+        if (!reached[l[i]]) {
+          reached[l[i]] = true;
+          queue.push_back(l[i]);
+        }
+    }
+  };
+  mark_from(entry_);
+  // in-links per element: a forced link replaces one to an element that keeps another way in
+  std::vector<std::uint32_t> in_links(size(), 0);
+  for (std::uint32_t id = 0; id < size(); ++id) {
+    std::size_t n;
+    const std::uint32_t* l = neighbors(id, 0, &n);
+    for (std::size_t i = 0; i < n; ++i) ++in_links[l[i]];
+  }
+  SearchScratch scratch;
+  EpochVisited visited(size());
+  std::size_t linked = 0;
+  for (std::uint32_t id = 0; id < size(); ++id) {
+    if (reached[id]) continue;
+    if (linked % 64 == 0 && !keep_going()) break;
+    const float* q = vector(id);
+    View view(*this, q, false, link_distance_);
+    Candidate current{link_distance_(q, vector(entry_), dims_), entry_};
+    for (int l = max_level_; l > 0; --l) greedy_closest(view, l, &current, scratch);
+    visited.clear();
+    visited.insert(current.id);
+    std::vector<Candidate> found;
+    search_level(view, 0, {current}, static_cast<std::size_t>(params_.ef_construction), visited,
+                 scratch, found);
+    std::uint32_t target = kNoElement;
+    for (const Candidate& c : found) {
+      std::uint32_t* l = list(c.id, 0);
+      if (reached[c.id] && c.id != id &&
+          l[0] < static_cast<std::uint32_t>(params_.capacity(levels_[c.id], 0))) {
+        l[1 + l[0]++] = id;
+        target = c.id;
+        break;
+      }
+    }
+    for (std::size_t i = 0; target == kNoElement && i < found.size(); ++i) {
+      if (!reached[found[i].id] || found[i].id == id) continue;
+      std::uint32_t* l = list(found[i].id, 0);
+      std::uint32_t most = 0;  // the slot whose element has the most in-links
+      for (std::uint32_t j = 1; j <= l[0]; ++j)
+        if (most == 0 || in_links[l[j]] > in_links[l[most]]) most = j;
+      if (most == 0 || in_links[l[most]] < 2) continue;
+      --in_links[l[most]];
+      l[most] = id;
+      target = found[i].id;
+    }
+    if (target == kNoElement) continue;
+    ++in_links[id];
+    ++linked;
+    mark_from(id);
+  }
+  return linked;
+}
+
 std::vector<Candidate> MemoryGraph::search(const float* query, std::size_t k, std::size_t ef,
                                            SearchScratch& scratch, EpochVisited& visited) const {
   std::vector<Candidate> found;

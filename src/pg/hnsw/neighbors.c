@@ -242,3 +242,54 @@ MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 								   HNSW_LINK_FORCE);
 	return linked;
 }
+
+/*
+ * Puts new_id in the level-0 list of `base` in place of the neighbour with the most in-links
+ * (in_links per element), if that one has another way in; keeps in_links up to date. For an
+ * element no walk reaches, whose nearest reached elements have full lists that the heuristic
+ * would keep as they are (copies of one vector): the link it takes cuts nobody off. Returns
+ * whether the list now holds new_id.
+ */
+bool
+MvvdHnswLinkInPlaceOfShared(HnswIndex *hi, uint32 base, uint32 new_id,
+							uint32 *in_links)
+{
+	HnswPlace place;
+	Buffer buf;
+	HnswEdit edit;
+	uint32 *list;
+	int capacity;
+	int n;
+	int most = -1;
+	bool linked;
+
+	if (!list_place(hi, base, 0, &place))
+		return false;
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, 0, place, &capacity);
+	n = MvvdHnswListLength(list, capacity);
+	for (int i = 0; i < n; i++)
+	{
+		if (list[i] == new_id)
+		{
+			UnlockReleaseBuffer(buf);
+			return true;
+		}
+		if (most < 0 || in_links[list[i]] > in_links[list[most]])
+			most = i;
+	}
+	linked = most >= 0 && in_links[list[most]] >= 2;
+	if (linked)
+	{
+		in_links[list[most]]--;
+		in_links[new_id]++;
+		MvvdHnswEditStart(&edit, hi);
+		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, 0,
+							  place, &capacity);
+		list[most] = new_id;
+		MvvdHnswEditFinish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+	return linked;
+}

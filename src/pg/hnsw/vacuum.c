@@ -3,8 +3,9 @@
  * repairs every live neighbour list that pointed at a deleted element, choosing replacements
  * among the live elements the deleted ones led to and, on upper levels or when too many around
  * it were deleted, among those a search for the element finds; moves the entry point off a
- * deleted element; and links back in any live element no walk from the entry point reaches.
- * Deleted elements stay on their pages (paths still run through their lists); their space is
+ * deleted element; and links back in any live element no walk from the entry point reaches
+ * (also when there were no dead rows: concurrent inserts can leave such elements). Deleted
+ * elements stay on their pages (paths still run through their lists); their space is
  * not reused (REINDEX reclaims it).
  */
 #include "postgres.h"
@@ -326,6 +327,8 @@ repair_entry(VacuumState *vs)
  * row updated or deleted with most of its neighbours), while their own lists needed no repair.
  */
 #define RECONNECT_LINKS 3
+/* reached elements whose lists may give up a link to one with another way in */
+#define RECONNECT_CANDIDATES 16
 
 /*
  * The reached elements nearest to a vector, by comparing it with every one: for an element
@@ -375,7 +378,34 @@ nearest_reached(VacuumState *vs, const float *vector, const bool *reached,
 	}
 }
 
-static void
+/* Level-0 in-links per element, counted over the live elements' lists. */
+static uint32 *
+count_in_links(VacuumState *vs)
+{
+	HnswIndex *hi = &vs->hi;
+	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
+	uint32 *ids = palloc(sizeof(uint32) * capacity);
+	uint32 *in_links = palloc_extended(sizeof(uint32) * vs->nelements,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	for (uint32 id = 0; id < vs->nelements; id++)
+	{
+		int n;
+
+		if (IS_DELETED(vs, id))
+			continue;
+		vacuum_delay_point();
+		n = MvvdHnswReadNeighbors(hi, id, 0, ids, capacity);
+		for (int i = 0; i < n; i++)
+			if (ids[i] < vs->nelements)
+				in_links[ids[i]]++;
+	}
+	pfree(ids);
+	return in_links;
+}
+
+/* Returns how many links it forced (each may have cut another element off). */
+static int
 reconnect(VacuumState *vs)
 {
 	HnswIndex *hi = &vs->hi;
@@ -384,7 +414,9 @@ reconnect(VacuumState *vs)
 		palloc_extended(sizeof(uint32) * vs->nelements, MCXT_ALLOC_HUGE);
 	bool *reached =
 		palloc_extended(vs->nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	uint32 cands[RECONNECT_LINKS];
+	uint32 cands[RECONNECT_CANDIDATES];
+	uint32 *in_links = NULL;
+	int forced = 0;
 	float *vector = palloc(sizeof(float) * dims);
 	MemoryContext tmp = AllocSetContextCreate(
 		CurrentMemoryContext, "mvvd_hnsw reconnect", ALLOCSET_DEFAULT_SIZES);
@@ -392,7 +424,7 @@ reconnect(VacuumState *vs)
 	MvvdHnswReadMeta(hi->rel,
 					 &hi->meta); /* the entry point repair_entry chose */
 	if (hi->meta.entry_id >= vs->nelements)
-		return;
+		return 0;
 	MvvdHnswMarkReachable(hi, hi->meta.entry_id, vs->nelements, reached,
 						  queue);
 	for (uint32 id = 0; id < vs->nelements; id++)
@@ -404,21 +436,57 @@ reconnect(VacuumState *vs)
 		if (IS_DELETED(vs, id) || reached[id])
 			continue;
 		vacuum_delay_point();
+		if (in_links == NULL)
+			in_links = count_in_links(vs);
 		old = MemoryContextSwitchTo(tmp);
 		MvvdHnswReadVector(hi, id, vector);
-		search_reached(vs, id, vector, reached, RECONNECT_LINKS, cands,
+		search_reached(vs, id, vector, reached, RECONNECT_CANDIDATES, cands,
 					   &ncands);
 		if (ncands == 0)
 			nearest_reached(vs, vector, reached, cands, &ncands);
-		/* into lists with room first: pruning a list could cut off another element */
-		linked = MvvdHnswLinkBackAll(hi, cands, ncands, 0, id, vector,
-									 HNSW_LINK_IF_ROOM, true);
+		/*
+		 * Into lists with room first: pruning a list could cut off another element; then in
+		 * place of a link to an element with another way in; else forced.
+		 */
+		linked = MvvdHnswLinkBackAll(hi, cands, Min(ncands, RECONNECT_LINKS),
+									 0, id, vector, HNSW_LINK_IF_ROOM, false);
+		in_links[id] += linked;
+		for (int i = 0; i < ncands && linked == 0; i++)
+			linked = MvvdHnswLinkInPlaceOfShared(hi, cands[i], id, in_links);
+		if (linked == 0 && ncands > 0)
+		{
+			linked =
+				MvvdHnswLinkBack(hi, cands[0], 0, id, vector, HNSW_LINK_FORCE);
+			forced++;
+		}
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (linked > 0)
 			MvvdHnswMarkReachable(hi, id, vs->nelements, reached, queue);
 	}
 	MemoryContextDelete(tmp);
+	return forced;
+}
+
+/* Links back what no walk reaches, once more if forced links may have cut some off. */
+static void
+reconnect_all(VacuumState *vs)
+{
+	if (reconnect(vs) > 0)
+		reconnect(vs);
+}
+
+/* Opens the index for VACUUM, no element marked deleted yet. */
+static void
+start_vacuum(VacuumState *vs, Relation index)
+{
+	memset(vs, 0, sizeof(*vs));
+	MvvdHnswOpenIndex(index, &vs->hi, true);
+	/* elements added after this point are not examined: their rows are not dead */
+	vs->nelements = vs->hi.meta.next_id;
+	vs->best_level = -1;
+	vs->deleted = palloc_extended(vs->nelements / 8 + 1,
+								  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
 /* ambulkdelete */
@@ -428,13 +496,7 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 {
 	VacuumState vs;
 
-	memset(&vs, 0, sizeof(vs));
-	MvvdHnswOpenIndex(info->index, &vs.hi, true);
-	/* elements added after this point are not examined: their rows are not dead */
-	vs.nelements = vs.hi.meta.next_id;
-	vs.best_level = -1;
-	vs.deleted = palloc_extended(vs.nelements / 8 + 1,
-								 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	start_vacuum(&vs, info->index);
 	if (stats == NULL)
 		stats =
 			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
@@ -445,8 +507,8 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		{
 			repair_graph(&vs);
 			repair_entry(&vs);
-			reconnect(&vs);
 		}
+		reconnect_all(&vs);
 	}
 	stats->tuples_removed += vs.newly_deleted;
 	stats->num_index_tuples = vs.live;
@@ -463,6 +525,13 @@ mvvd_hnsw_vacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		return stats;
 	if (stats == NULL)
 	{
+		/* no dead rows: inserts may still have left elements out of reach */
+		VacuumState vs;
+
+		start_vacuum(&vs, info->index);
+		if (vs.nelements > 0)
+			reconnect_all(&vs);
+		pfree(vs.deleted);
 		stats =
 			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 		stats->num_index_tuples = info->num_heap_tuples;
