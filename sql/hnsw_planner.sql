@@ -1,0 +1,42 @@
+-- Plans that use mvvd_hnsw: a partial index for queries whose WHERE implies its predicate, and
+-- ORDER BY distance LIMIT k under a distance bound; each checked against the exact answer.
+SELECT setseed(0.1);
+CREATE TABLE plan_rows (id int, category int, v vector(32));
+INSERT INTO plan_rows SELECT i, i % 10, (SELECT array_agg(random()) FROM generate_series(1, 32) j
+	WHERE i > 0)::vector FROM generate_series(1, 20000) i;
+SET max_parallel_maintenance_workers = 1;
+CREATE INDEX plan_rows_cat3 ON plan_rows USING mvvd_hnsw (v vector_l2_ops) WHERE category = 3;
+ANALYZE plan_rows;
+CREATE TEMP TABLE plan_query AS SELECT v FROM plan_rows WHERE id = 1;
+-- a WHERE that implies the predicate uses the partial index
+EXPLAIN (COSTS OFF) SELECT id FROM plan_rows WHERE category = 3 AND id > 5
+	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 10;
+-- and finds the exact answer's rows (recall@10 over 20 queries, at ef_search 100)
+SET mvvd.hnsw_ef_search = 100;
+SELECT avg((SELECT count(*) FROM (SELECT id FROM plan_rows WHERE category = 3
+		ORDER BY v <-> q.v LIMIT 10) found
+	WHERE id IN (SELECT id FROM (SELECT id, v <-> q.v AS d FROM plan_rows WHERE category = 3) e
+		ORDER BY d LIMIT 10)) / 10.0) >= 0.95 AS partial_index_recall
+FROM (SELECT v FROM plan_rows WHERE id % 1000 = 7) q;
+RESET mvvd.hnsw_ef_search;
+-- a query whose WHERE does not imply it does not
+EXPLAIN (COSTS OFF) SELECT id FROM plan_rows WHERE category = 4
+	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 10;
+
+CREATE INDEX plan_rows_v ON plan_rows USING mvvd_hnsw (v vector_l2_ops);
+-- a bound that 20 rows are within
+CREATE TEMP TABLE plan_bound AS SELECT max(d) + 1e-6 AS r FROM (SELECT v <-> (SELECT v FROM plan_query) AS d
+	FROM plan_rows ORDER BY d LIMIT 20) t;
+-- a distance bound under ORDER BY the same distance uses the index
+EXPLAIN (COSTS OFF) SELECT id FROM plan_rows WHERE v <-> (SELECT v FROM plan_query) < (SELECT r FROM plan_bound)
+	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 50;
+-- every row within the bound comes back, nearest first (an iterative scan goes on until the
+-- bound rejects what it finds)
+SET enable_seqscan = off;
+SELECT count(*) AS within_bound,
+	count(*) = (SELECT count(*) FROM plan_rows WHERE v <-> (SELECT v FROM plan_query) < (SELECT r FROM plan_bound))
+		AS all_within_bound_found
+FROM (SELECT id FROM plan_rows WHERE v <-> (SELECT v FROM plan_query) < (SELECT r FROM plan_bound)
+	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 50) t;
+RESET enable_seqscan;
+DROP TABLE plan_rows;
