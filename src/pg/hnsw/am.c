@@ -86,7 +86,7 @@ MvvdHnswInitGucs(void)
 
 /* Parses and checks WITH (m = ..., ef_construction = ...). */
 static bytea *
-hnswoptions(Datum reloptions, bool validate)
+mvvd_hnsw_options(Datum reloptions, bool validate)
 {
 	static const relopt_parse_elt tab[] = {
 		{"m", RELOPT_TYPE_INT, offsetof(HnswOptions, m)},
@@ -132,9 +132,9 @@ MvvdHnswOptionEfConstruction(Relation index)
  * charged up front, the rest per tuple.
  */
 static void
-hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
-				 Cost *startup, Cost *total, Selectivity *selectivity,
-				 double *correlation, double *pages)
+mvvd_hnsw_costestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+					   Cost *startup, Cost *total, Selectivity *selectivity,
+					   double *correlation, double *pages)
 {
 	GenericCosts costs;
 	double elements = path->indexinfo->tuples;
@@ -164,13 +164,13 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 }
 
 static bool
-hnswvalidate(Oid opclassoid)
+mvvd_hnsw_validate(Oid opclassoid)
 {
 	return true;
 }
 
 static char *
-hnswbuildphasename(int64 phasenum)
+mvvd_hnsw_buildphasename(int64 phasenum)
 {
 	switch (phasenum)
 	{
@@ -220,11 +220,11 @@ mvvd_hnsw_handler(PG_FUNCTION_ARGS)
 	am->ambulkdelete = mvvd_hnsw_bulkdelete;
 	am->amvacuumcleanup = mvvd_hnsw_vacuumcleanup;
 	am->amcanreturn = NULL;
-	am->amcostestimate = hnswcostestimate;
-	am->amoptions = hnswoptions;
+	am->amcostestimate = mvvd_hnsw_costestimate;
+	am->amoptions = mvvd_hnsw_options;
 	am->amproperty = NULL;
-	am->ambuildphasename = hnswbuildphasename;
-	am->amvalidate = hnswvalidate;
+	am->ambuildphasename = mvvd_hnsw_buildphasename;
+	am->amvalidate = mvvd_hnsw_validate;
 #if PG_VERSION_NUM >= 140000
 	am->amadjustmembers = NULL;
 #endif
