@@ -3,7 +3,7 @@
 # warnings as errors, checks formatting and the library's symbols, runs the C++ core's GoogleTest
 # suite, installs the extension, runs the pg_regress suite against a throwaway PostgreSQL cluster
 # that is always stopped afterwards, and the TAP tests (crash recovery, streaming standby, a
-# library of the same names, the index format version) on clusters of their own. Every test
+# library of the same names, the index format version, concurrent inserts) on clusters of their own. Every test
 # layer runs even when an earlier one failed; the last line sums them all as "N passed, N
 # failed", and the exit status is non-zero if anything failed.
 # Usage (as root on a fresh Debian bookworm machine, or as a user with the packages installed
@@ -80,7 +80,7 @@ fi
 tally "pg_regress files" "$ok" "$bad"
 mvvd_cluster_stop
 
-step "TAP (crash recovery, streaming standby, same names, format version)"
+step "TAP (crash recovery, streaming standby, same names, format version, concurrent inserts)"
 status=0
 bash test/tap.sh 2>&1 | tee "$LOGS/tap.out" || status=$?
 ok=$(grep -c -E '^ok [0-9]+' "$LOGS/tap.out" || true)
