@@ -214,13 +214,23 @@ std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
     }
     for (std::size_t i = 0; target == kNoElement && i < found.size(); ++i) {
       if (!reached[found[i].id] || found[i].id == id) continue;
+      // the shortest link to an element with another way in: long links are the bridges
+      // between regions a search needs
       std::uint32_t* l = list(found[i].id, 0);
-      std::uint32_t most = 0;  // the slot whose element has the most in-links
-      for (std::uint32_t j = 1; j <= l[0]; ++j)
-        if (most == 0 || in_links[l[j]] > in_links[l[most]]) most = j;
-      if (most == 0 || in_links[l[most]] < 2) continue;
-      --in_links[l[most]];
-      l[most] = id;
+      const float* base = vector(found[i].id);
+      std::uint32_t slot = 0;
+      float shortest = 0.0f;
+      for (std::uint32_t j = 1; j <= l[0]; ++j) {
+        if (in_links[l[j]] < 2) continue;
+        float d = link_distance_(base, vector(l[j]), dims_);
+        if (slot == 0 || d < shortest) {
+          slot = j;
+          shortest = d;
+        }
+      }
+      if (slot == 0) continue;
+      --in_links[l[slot]];
+      l[slot] = id;
       target = found[i].id;
     }
     if (target == kNoElement) continue;

@@ -36,8 +36,9 @@ class MemoryGraph {
   // Links back every element that no walk from the entry point reaches on level 0 (pruning
   // can leave an element without in-links: copies of one vector, or a corner of the data): from
   // the nearest reached elements a search finds, into a list with room, else into the nearest's
-  // in place of a link to an element that has another way in. Returns how many it linked; stops
-  // early (returning what it did) when keep_going() says so. Not thread-safe: after link() is done.
+  // in place of its shortest link to an element that has another way in. Returns how many it
+  // linked; stops early (returning what it did) when keep_going() says so. Not thread-safe: after
+  // link() is done.
   std::size_t reconnect(const std::function<bool()>& keep_going);
 
   // The k nearest elements to query (searching with ef >= k), nearest first.

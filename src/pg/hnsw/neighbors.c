@@ -244,11 +244,11 @@ MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 }
 
 /*
- * Puts new_id in the level-0 list of `base` in place of the neighbour with the most in-links
- * (in_links per element), if that one has another way in; keeps in_links up to date. For an
- * element no walk reaches, whose nearest reached elements have full lists that the heuristic
- * would keep as they are (copies of one vector): the link it takes cuts nobody off. Returns
- * whether the list now holds new_id.
+ * Puts new_id in the level-0 list of `base` in place of its shortest link to an element that
+ * has another way in (in_links per element; kept up to date): long links are the bridges
+ * between regions a search needs. For an element no walk reaches whose nearest reached elements
+ * have full lists the heuristic would keep as they are (copies of one vector): the link it
+ * takes cuts nobody off. Returns whether the list now holds new_id.
  */
 bool
 MvvdHnswLinkInPlaceOfShared(HnswIndex *hi, uint32 base, uint32 new_id,
@@ -260,36 +260,44 @@ MvvdHnswLinkInPlaceOfShared(HnswIndex *hi, uint32 base, uint32 new_id,
 	uint32 *list;
 	int capacity;
 	int n;
-	int most = -1;
-	bool linked;
+	int slot = -1;
+	float *base_vector = palloc(sizeof(float) * hi->meta.dims);
+	float *scratch = palloc(sizeof(float) * hi->meta.dims);
+	float *distances;
+	uint32 *ids;
 
 	if (!list_place(hi, base, 0, &place))
 		return false;
+	MvvdHnswReadVector(hi, base, base_vector);
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, 0, place, &capacity);
 	n = MvvdHnswListLength(list, capacity);
+	ids = palloc(sizeof(uint32) * Max(n, 1));
+	distances = palloc(sizeof(float) * Max(n, 1));
+	memcpy(ids, list, sizeof(uint32) * n);
+	MvvdHnswDistances(hi, base_vector, ids, n, distances, scratch);
 	for (int i = 0; i < n; i++)
 	{
-		if (list[i] == new_id)
+		if (ids[i] == new_id)
 		{
 			UnlockReleaseBuffer(buf);
 			return true;
 		}
-		if (most < 0 || in_links[list[i]] > in_links[list[most]])
-			most = i;
+		if (in_links[ids[i]] >= 2 &&
+			(slot < 0 || distances[i] < distances[slot]))
+			slot = i;
 	}
-	linked = most >= 0 && in_links[list[most]] >= 2;
-	if (linked)
+	if (slot >= 0)
 	{
-		in_links[list[most]]--;
+		in_links[ids[slot]]--;
 		in_links[new_id]++;
 		MvvdHnswEditStart(&edit, hi);
 		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, 0,
 							  place, &capacity);
-		list[most] = new_id;
+		list[slot] = new_id;
 		MvvdHnswEditFinish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
-	return linked;
+	return slot >= 0;
 }

@@ -468,12 +468,12 @@ reconnect(VacuumState *vs)
 	return forced;
 }
 
-/* Links back what no walk reaches, once more if forced links may have cut some off. */
+/* Links back what no walk reaches, again while forced links may have cut some off. */
 static void
 reconnect_all(VacuumState *vs)
 {
-	if (reconnect(vs) > 0)
-		reconnect(vs);
+	for (int pass = 0; pass < 3 && reconnect(vs) > 0; pass++)
+		;
 }
 
 /* Opens the index for VACUUM, no element marked deleted yet. */
