@@ -1,28 +1,29 @@
 -- Elements no walk from the entry point reaches: pruning leaves some without an in-link (here
--- a thousand copies of one vector, which fill each other's lists). The build links them back,
--- and so does every VACUUM, also one with no dead rows (all of them in most runs; a forced link
--- can still cut off another copy, which the next VACUUM takes care of).
+-- a thousand multivector rows holding one equal vector, which fill each other's lists; in an
+-- index on vectors, equal rows share one element, see hnsw_duplicates). The build links them
+-- back, and so does every VACUUM, also one with no dead rows (all of them in most runs; a
+-- forced link can still cut off another copy, which the next VACUUM takes care of).
 SELECT setseed(0.3);
-CREATE TABLE reach_built (id serial, v vector(8));
-INSERT INTO reach_built (v) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8) j
-	WHERE i > 0)::vector FROM generate_series(1, 3000) i;
-INSERT INTO reach_built (v) SELECT '[1,1,1,1,1,1,1,1]' FROM generate_series(1, 1000);
+CREATE TABLE reach_built (id serial, v multivector(8));
+INSERT INTO reach_built (v) SELECT ARRAY[(SELECT array_agg(random()) FROM generate_series(1, 8) j
+	WHERE i > 0)::vector]::multivector FROM generate_series(1, 3000) i;
+INSERT INTO reach_built (v) SELECT '[[1,1,1,1,1,1,1,1]]' FROM generate_series(1, 1000);
 SET max_parallel_maintenance_workers = 1;
-CREATE INDEX reach_built_v ON reach_built USING mvvd_hnsw (v vector_l2_ops);
+CREATE INDEX reach_built_v ON reach_built USING mvvd_hnsw (v multivector_l2_ops);
 -- without the build's pass, 891 of the copies were out of reach
 SELECT count(*) <= 5 AS reachable_after_build FROM mvvd_hnsw_check('reach_built_v')
 	WHERE problem LIKE 'not reachable%';
 -- so a scan finds every copy
 SET enable_seqscan = off;
 SELECT count(*) AS copies_found FROM (SELECT id FROM reach_built
-	ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 1000) t;
+	ORDER BY v <-> '[[1,1,1,1,1,1,1,1]]' LIMIT 1000) t;
 RESET enable_seqscan;
 
-CREATE TABLE reach_inserted (id serial, v vector(8));
-CREATE INDEX reach_inserted_v ON reach_inserted USING mvvd_hnsw (v vector_l2_ops);
-INSERT INTO reach_inserted (v) SELECT (SELECT array_agg(random()) FROM generate_series(1, 8) j
-	WHERE i > 0)::vector FROM generate_series(1, 3000) i;
-INSERT INTO reach_inserted (v) SELECT '[1,1,1,1,1,1,1,1]' FROM generate_series(1, 1000);
+CREATE TABLE reach_inserted (id serial, v multivector(8));
+CREATE INDEX reach_inserted_v ON reach_inserted USING mvvd_hnsw (v multivector_l2_ops);
+INSERT INTO reach_inserted (v) SELECT ARRAY[(SELECT array_agg(random()) FROM generate_series(1, 8) j
+	WHERE i > 0)::vector]::multivector FROM generate_series(1, 3000) i;
+INSERT INTO reach_inserted (v) SELECT '[[1,1,1,1,1,1,1,1]]' FROM generate_series(1, 1000);
 CREATE TEMP TABLE before_vacuum AS SELECT count(*) AS n FROM mvvd_hnsw_check('reach_inserted_v')
 	WHERE problem LIKE 'not reachable%';
 VACUUM reach_inserted;

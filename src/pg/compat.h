@@ -1,6 +1,6 @@
 /*
  * The few PostgreSQL calls whose names or signatures differ between the versions MVVD compiles
- * for (13 to 17), behind one name each.
+ * for (13 to 17), behind one name each; and shorthands for calls several files make alike.
  */
 #ifndef MVVD_COMPAT_H
 #define MVVD_COMPAT_H
@@ -10,6 +10,7 @@
 #include "funcapi.h"
 #include "parser/parser.h"
 #include "storage/bufmgr.h"
+#include "utils/hsearch.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
 
@@ -27,6 +28,21 @@ typedef RelFileNode MvvdRelFile;
 #define MvvdRelFileOf(rel)		((rel)->rd_node)
 #define MvvdRelFileEquals(a, b) RelFileNodeEquals(a, b)
 #endif
+
+/* A hash table in a memory context, keyed by the bytes of a fixed-size key. */
+static inline HTAB *
+MvvdBlobHashCreate(const char *name, long nelem, Size keysize, Size entrysize,
+				   MemoryContext mcxt)
+{
+	HASHCTL ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = mcxt;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
 
 /* Pins buf if it still holds the block (14+); false (so the caller reads it) before 14. */
 static inline bool

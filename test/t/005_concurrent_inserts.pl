@@ -3,7 +3,9 @@
 # index of every vector operator class, each row its own transaction, so every element is linked
 # on the pages while others are; afterwards each index must find the exact top 10 (recall@10
 # >= 0.97 at ef_search 100; at the default 40 the inner-product graph, linked by L2, reaches
-# about 0.93 here) and mvvd_hnsw_check must report no damage.
+# about 0.93 here) and mvvd_hnsw_check must report no damage. Then ten clients insert rows
+# whose vectors repeat (copies attached to one element while others attach to it too), and
+# every row must be found by a search for its vector.
 
 use strict;
 use warnings;
@@ -72,5 +74,40 @@ SELECT round((SELECT count(*) FROM found JOIN exact USING (qid, id)) / 500.0, 3)
 	note("$opclass: recall\@10 at ef_search 100 after concurrent inserts: $recall");
 	cmp_ok($recall, '>=', 0.97, "$opclass: recall\@10 >= 0.97");
 }
+
+# Equal vectors from ten clients at once: 20 vectors, each inserted about 50 times (a
+# transaction inserts the rows of base whose k it draws, one on average).
+$node->safe_psql(
+	'postgres', qq{
+CREATE TABLE base AS SELECT k, $rand_vec AS emb FROM generate_series(1, 20) k, LATERAL (SELECT k AS i) s;
+CREATE TABLE d (id bigserial PRIMARY KEY, k int, emb vector($dim));
+CREATE INDEX d_l2 ON d USING mvvd_hnsw (emb vector_l2_ops);
+INSERT INTO d (k, emb) SELECT -1, $rand_vec FROM generate_series(1, 500) i;
+CREATE FUNCTION copies_found(key int, n bigint) RETURNS bigint AS \$\$
+	SELECT count(*) FROM (SELECT d.k FROM d ORDER BY d.emb <-> (SELECT emb FROM base
+		WHERE base.k = key) LIMIT n) s WHERE s.k = key
+\$\$ LANGUAGE sql;
+});
+my $copies_script = $node->basedir . '/copies.sql';
+append_to_file($copies_script,
+	"INSERT INTO d (k, emb) SELECT k, emb FROM base WHERE k = 1 + (random() * 19)::int;\n");
+$node->command_ok(
+	[
+		'pgbench', '-n', '-c', $clients, '-j', '2', '-t', 100, '-f', $copies_script,
+		'-h', $node->host, '-p', $node->port, 'postgres'
+	],
+	"$clients clients insert rows with repeated vectors");
+is( $node->safe_psql(
+		'postgres', q{
+SET enable_seqscan = off;
+SELECT sum(copies_found(k, n)) = sum(n) AND sum(n) > 900 FROM (SELECT k, count(*) AS n FROM d
+	WHERE k > 0 GROUP BY k) g;
+}),
+	't',
+	'a search for each repeated vector returns every row that holds it');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM mvvd_hnsw_check('d_l2') WHERE severity = 'error'"),
+	'0',
+	'the index with copies checks clean');
 
 done_testing();

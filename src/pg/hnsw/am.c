@@ -9,6 +9,7 @@
 #include "access/reloptions.h"
 #include "commands/progress.h"
 #include "commands/vacuum.h"
+#include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "utils/float.h"
 #include "utils/guc.h"
@@ -128,8 +129,16 @@ MvvdHnswOptionEfConstruction(Relation index)
  * Cost of a scan: only an ORDER BY distance makes the index worth using. A search expands about
  * its beam's worth of elements, each bringing up to 2m neighbours to measure; a scan of a
  * multivector index runs one search per query vector (about as many as a row has vectors) with
- * a beam of at least mvvd.hnsw_candidates. That fraction of the generic full-index cost is
- * charged up front, the rest per tuple.
+ * a beam of at least mvvd.hnsw_candidates. Those elements' share of the pages and one distance
+ * each are charged up front; the rest of the graph per tuple.
+ *
+ * Pages cost seq_page_cost: a search reads the neighbourhoods of a few elements, which stay in
+ * shared buffers from query to query, and fetches each batch of vectors ahead (see
+ * MvvdHnswDistances). And where the table keeps its vectors out of line (TOAST, from about 500
+ * dimensions), the planner prices a sequential scan by the table's own pages only, a fraction of
+ * the vectors it reads; the index's pages are priced in the same proportion, so that the two
+ * compare as the time they take does (on 2,000 rows of 1,536 dimensions a sequential scan and
+ * sort took 13.8 ms and the index 0.5 ms).
  */
 static void
 mvvd_hnsw_costestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -139,11 +148,19 @@ mvvd_hnsw_costestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	GenericCosts costs;
 	double elements = path->indexinfo->tuples;
 	double rows = path->indexinfo->rel->tuples;
+	double index_pages = path->indexinfo->pages;
+	double heap_pages = path->indexinfo->rel->pages;
 	double per_row = rows > 0 && elements > rows ? elements / rows : 1;
 	int beam = per_row > 1 ? Max(mvvd_hnsw_ef_search, mvvd_hnsw_candidates)
 						   : mvvd_hnsw_ef_search;
-	double visited = per_row * beam * 2.0 * HNSW_DEFAULT_M;
-	double ratio = elements > 0 ? Min(1.0, visited / elements) : 1.0;
+	double visited =
+		Min(per_row * beam * 2.0 * HNSW_DEFAULT_M, Max(elements, 1));
+	double ratio = elements > 0 ? visited / elements : 1.0;
+	double page_cost =
+		seq_page_cost * (index_pages > heap_pages && index_pages > 0
+							 ? heap_pages / index_pages
+							 : 1.0);
+	double per_element = cpu_index_tuple_cost + cpu_operator_cost;
 
 	if (path->indexorderbys == NIL)
 	{
@@ -156,8 +173,8 @@ mvvd_hnsw_costestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	}
 	MemSet(&costs, 0, sizeof(costs));
 	genericcostestimate(root, path, loop_count, &costs);
-	*startup = costs.indexTotalCost * ratio;
-	*total = costs.indexTotalCost;
+	*startup = ratio * index_pages * page_cost + visited * per_element;
+	*total = index_pages * page_cost + Max(elements, 1) * per_element;
 	*selectivity = costs.indexSelectivity;
 	*correlation = 0;
 	*pages = costs.numIndexPages;

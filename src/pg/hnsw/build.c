@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 
 #include "pg/compat.h"
+#include "pg/hnsw/build_copies.h"
 #include "pg/hnsw/hnsw.h"
 #include "pg/guard.h"
 #include "pg/types/vector.h"
@@ -32,6 +33,7 @@ typedef struct HnswBuildState
 	int dims; /* 0 until known */
 	HnswLayout layout;
 	mvvd_hnsw_builder *builder; /* in-memory phase */
+	HnswBuildCopies *copies;	/* in-memory phase of a vector index */
 	MemoryContextCallback builder_cleanup;
 	bool on_disk; /* past maintenance_work_mem: inserting on pages */
 	HnswIndex hi; /* for the on-disk phase */
@@ -121,50 +123,74 @@ done_page(Buffer buf)
 	UnlockReleaseBuffer(buf);
 }
 
-/* Lays an element of the in-memory graph out in the image of its chunk. */
+/* Lays copy i out in the image of its chunk, after the graph's n elements. */
 static void
-image_element(HnswBuildState *bs, HnswChunkImage *image, uint32 id)
+image_copy(HnswBuildState *bs, HnswChunkImage *image, uint32 n, uint32 i)
+{
+	HnswRecord *rec = MvvdHnswChunkImageRecord(image, n + i);
+	ItemPointerData tid;
+	uint32 next;
+	HnswMember member = {0, 1};
+
+	MvvdHnswBuildCopiesGet(bs->copies, i, n, &tid, &next);
+	MvvdHnswInitRecord(rec, &bs->layout, bs->m, false, &tid, 0, 0, member);
+	rec->flags |= HNSW_RECORD_COPY;
+	rec->next_copy = next;
+}
+
+/* Lays an element of the in-memory graph (of n) out in the image of its chunk. */
+static void
+image_element(HnswBuildState *bs, HnswChunkImage *image, uint32 n, uint32 id)
 {
 	int level = mvvd_hnsw_builder_level(bs->builder, id);
+	const float *vector = mvvd_hnsw_builder_vector(bs->builder, id);
 	HnswRecord *rec = MvvdHnswChunkImageRecord(image, id);
 	ItemPointerData tid;
 	HnswMember member = {0, 1};
-	size_t n;
+	size_t len;
 	const uint32 *list;
 	int capacity = MvvdHnswListCapacity(level, 0, bs->m);
 
-	memcpy(MvvdHnswChunkImageVector(image, id),
-		   mvvd_hnsw_builder_vector(bs->builder, id), bs->layout.vector_bytes);
+	memcpy(MvvdHnswChunkImageVector(image, id), vector,
+		   bs->layout.vector_bytes);
 	MvvdHnswUnpackTid(mvvd_hnsw_builder_payload(bs->builder, id), &tid);
 	if (bs->multivector)
 		member = bs->members[id];
 	MvvdHnswInitRecord(rec, &bs->layout, bs->m, bs->multivector, &tid, level,
 					   image->upper_used, member);
-	list = mvvd_hnsw_builder_neighbors(bs->builder, id, 0, &n);
-	MvvdHnswWriteList(rec->neighbors, capacity, list, Min((int) n, capacity));
+	rec->next_copy = MvvdHnswBuildCopiesNewest(bs->copies, vector, id, n);
+	list = mvvd_hnsw_builder_neighbors(bs->builder, id, 0, &len);
+	MvvdHnswWriteList(rec->neighbors, capacity, list,
+					  Min((int) len, capacity));
 	for (int lv = 1; lv <= level; lv++)
 	{
-		list = mvvd_hnsw_builder_neighbors(bs->builder, id, lv, &n);
+		list = mvvd_hnsw_builder_neighbors(bs->builder, id, lv, &len);
 		MvvdHnswWriteList(
 			MvvdHnswChunkImageUpperSlot(image, image->upper_used++), bs->m,
-			list, n);
+			list, len);
 	}
 }
 
-/* Writes one chunk of the in-memory graph: vector, record and upper pages. */
+/*
+ * Writes one chunk of the in-memory graph (n elements, then the copies, total ids in all):
+ * vector, record and upper pages.
+ */
 static void
-write_chunk(HnswBuildState *bs, uint32 chunk, uint32 nelements)
+write_chunk(HnswBuildState *bs, uint32 chunk, uint32 n, uint32 total)
 {
 	const HnswLayout *l = &bs->layout;
 	uint32 first = chunk * l->elements_per_chunk;
-	uint32 count = Min(nelements - first, l->elements_per_chunk);
+	uint32 count = Min(total - first, l->elements_per_chunk);
 	BlockNumber start = MvvdHnswChunkStart(l, chunk);
 	HnswChunkImage image;
 
 	/* lay the chunk out in memory first, then write its pages in order */
 	MvvdHnswChunkImageStart(&image, l, chunk);
-	for (uint32 i = 0; i < count; i++)
-		image_element(bs, &image, first + i);
+	for (uint32 id = first; id < first + count; id++)
+		if (id < n)
+			image_element(bs, &image, n, id);
+		else
+			image_copy(bs, &image, n, id - n);
 	for (uint32 p = 0; p < l->chunk_pages; p++)
 	{
 		Buffer buf = new_page(bs->index, start + p);
@@ -180,7 +206,8 @@ static void
 write_graph(HnswBuildState *bs)
 {
 	uint32 n = mvvd_hnsw_builder_size(bs->builder);
-	uint32 chunks = (n + bs->layout.elements_per_chunk - 1) /
+	uint32 total = n + MvvdHnswBuildCopiesCount(bs->copies);
+	uint32 chunks = (total + bs->layout.elements_per_chunk - 1) /
 					bs->layout.elements_per_chunk;
 	Buffer buf;
 	HnswMeta *meta;
@@ -192,7 +219,7 @@ write_graph(HnswBuildState *bs)
 	for (uint32 c = 0; c < chunks; c++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		write_chunk(bs, c, n);
+		write_chunk(bs, c, n, total);
 	}
 
 	buf = ReadBuffer(bs->index, HNSW_METAPAGE_BLKNO);
@@ -200,7 +227,7 @@ write_graph(HnswBuildState *bs)
 	meta = MvvdHnswMetaOf(BufferGetPage(buf));
 	meta->dims = bs->dims;
 	meta->layout = bs->layout;
-	meta->next_id = n;
+	meta->next_id = total;
 	meta->chunks = chunks;
 	meta->entry_id = n > 0 ? entry : MVVD_NO_ELEMENT;
 	meta->entry_level = n > 0 ? entry_level : -1;
@@ -220,6 +247,7 @@ spill_to_pages(HnswBuildState *bs)
 	link_graph(bs);
 	write_graph(bs);
 	free_builder(bs);
+	bs->copies = NULL; /* inserts find copies from here on */
 	bs->on_disk = true;
 	MvvdHnswOpenIndex(bs->index, &bs->hi, true);
 	bs->hi.building = true;
@@ -260,6 +288,9 @@ start_builder(HnswBuildState *bs)
 		mvvd_hnsw_builder_reserve(
 			bs->builder, (size_t) Min(Max(bs->reltuples, 1024), fit), &err),
 		&err, "starting an HNSW build");
+	if (!bs->multivector)
+		bs->copies =
+			MvvdHnswBuildCopiesCreate(bs->ownerctx, bs->layout.vector_bytes);
 }
 
 /* Records where the next in-memory element sits in its row (multivector indexes). */
@@ -325,6 +356,7 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			start_builder(bs);
 		if (!bs->on_disk &&
 			mvvd_hnsw_builder_memory(bs->builder) +
+					MvvdHnswBuildCopiesMemory(bs->copies) +
 					row.count *
 						mvvd_hnsw_builder_bytes_per_element(bs->builder) >
 				bs->memory_limit)
@@ -339,14 +371,19 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			for (int i = 0; i < row.count; i++)
 			{
 				mvvd_error err;
+				const float *vector = row.vectors + (Size) i * row.dims;
 
+				if (bs->copies &&
+					MvvdHnswBuildCopiesOffer(
+						bs->copies, bs->builder, vector, tid,
+						(uint32) mvvd_hnsw_builder_size(bs->builder)))
+					continue;
 				if (bs->multivector)
 					remember_member(bs, i, row.count);
-				MvvdReportStatus(
-					mvvd_hnsw_builder_add(bs->builder,
-										  row.vectors + (Size) i * row.dims,
-										  next_level(bs), payload, &err),
-					&err, "adding to an HNSW build");
+				MvvdReportStatus(mvvd_hnsw_builder_add(bs->builder, vector,
+													   next_level(bs), payload,
+													   &err),
+								 &err, "adding to an HNSW build");
 			}
 		}
 		bs->indtuples++;

@@ -1,6 +1,7 @@
 /*
  * mvvd_hnsw_check(index): checks the invariants of an mvvd_hnsw graph and returns one row per
  * finding, nothing when the index is sound. 'error' rows mean the index is damaged (REINDEX it);
+ * Copies (see copies.c) must each be in the chain of one element, in order, and in no list.
  * 'warning' rows are states the graph can legitimately be in but that cost recall: links to
  * deleted elements (VACUUM repairs them) and live elements no search from the entry point
  * reaches (heuristic pruning leaves a few such in any HNSW graph).
@@ -28,8 +29,11 @@ typedef struct CheckState
 	TupleDesc desc;
 	HnswIndex hi;
 	uint32 nelements;
-	uint8 *levels; /* level + 1 per element; 0 = never written */
-	bool *deleted;
+	uint8 *levels;	   /* level + 1 per element; 0 = never written */
+	bool *deleted;	   /* not a live graph element: deleted, or a copy */
+	bool *deleted_own; /* its own row is dead */
+	bool *copy;
+	uint32 *next_copy;
 	int64 errors;
 } CheckState;
 
@@ -107,6 +111,8 @@ check_lists(CheckState *cs)
 			if (n > max)
 				report(cs, "error", id,
 					   "level %d list holds %d ids, more than %d", l, n, max);
+			if (cs->copy[id] && n > 0)
+				report(cs, "error", id, "a copy with links");
 			for (int i = 0; i < Min(n, max); i++)
 			{
 				uint32 to = list[i];
@@ -128,6 +134,9 @@ check_lists(CheckState *cs)
 						cs, "error", id,
 						"level %d links to element %u, which has no level %d",
 						l, to, l);
+				else if (cs->copy[to])
+					report(cs, "error", id,
+						   "level %d links to element %u, a copy", l, to);
 				else if (cs->deleted[to] && !cs->deleted[id])
 					report(cs, "warning", id,
 						   "level %d links to deleted element %u (VACUUM "
@@ -140,6 +149,48 @@ check_lists(CheckState *cs)
 			}
 		}
 	}
+}
+
+/*
+ * Every chain of copies: ids in order, each a copy, each copy in one chain; an element whose
+ * row is dead is a live graph element while a copy in its chain lives.
+ */
+static void
+check_copies(CheckState *cs)
+{
+	bool *chained =
+		palloc_extended(cs->nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	for (uint32 id = 0; id < cs->nelements; id++)
+	{
+		bool any_live = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (cs->levels[id] == 0 || cs->copy[id])
+			continue;
+		for (uint32 at = id, next = cs->next_copy[id]; next != MVVD_NO_ELEMENT;
+			 at = next, next = cs->next_copy[next])
+		{
+			if (next >= cs->nelements)
+				break; /* added since the check began */
+			if (next <= id || (at != id && next >= at) || !cs->copy[next] ||
+				chained[next])
+			{
+				report(cs, "error", id,
+					   "its chain of copies leads from %u to %u, which is not "
+					   "a copy in order",
+					   at, next);
+				break;
+			}
+			chained[next] = true;
+			any_live |= !cs->deleted_own[next];
+		}
+		if (any_live)
+			cs->deleted[id] = false;
+	}
+	for (uint32 id = 0; id < cs->nelements; id++)
+		if (cs->copy[id] && !chained[id])
+			report(cs, "error", id, "a copy in no element's chain");
 }
 
 /* Live elements not reachable on level 0 from the entry point. */
@@ -231,6 +282,12 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		cs.deleted =
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		cs.deleted_own =
+			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		cs.copy =
+			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		cs.next_copy =
+			palloc_extended(sizeof(uint32) * cs.nelements, MCXT_ALLOC_HUGE);
 
 		for (uint32 id = 0; id < cs.nelements; id++)
 		{
@@ -252,13 +309,19 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 				continue;
 			}
 			cs.levels[id] = header.level + 1;
-			cs.deleted[id] = (header.flags & HNSW_RECORD_DELETED) != 0;
+			cs.copy[id] = (header.flags & HNSW_RECORD_COPY) != 0;
+			cs.next_copy[id] = header.next_copy;
+			cs.deleted_own[id] = (header.flags & HNSW_RECORD_DELETED) != 0;
+			cs.deleted[id] = cs.deleted_own[id] || cs.copy[id];
+			if (cs.copy[id] && header.level != 0)
+				report(&cs, "error", id, "a copy on level %d", header.level);
 			if (!cs.deleted[id])
 			{
 				any_live = true;
 				max_live_level = Max(max_live_level, header.level);
 			}
 		}
+		check_copies(&cs);
 		check_entry(&cs, any_live, max_live_level);
 		check_lists(&cs);
 		if (cs.errors == 0)

@@ -168,6 +168,7 @@ MvvdHnswReadElement(HnswIndex *hi, uint32 id, HnswElementInfo *out)
 	out->heaptid = rec->heaptid;
 	out->level = rec->level;
 	out->flags = rec->flags;
+	out->next_copy = rec->next_copy;
 	out->upper_slot =
 		rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
 	if (hi->multivector)

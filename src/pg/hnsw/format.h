@@ -8,9 +8,15 @@
  *   chunk c = blocks [1 + c * chunk_pages, 1 + (c + 1) * chunk_pages)
  *     vector pages   the elements' vectors back to back as one byte stream; a vector may
  *                    continue on the next page, so any dimension up to 16,000 fits
- *     record pages   one fixed-size record per element: heap TID, level, flags and the
- *                    level-0 neighbour list (2m element ids)
+ *     record pages   one fixed-size record per element: heap TID, level, flags, the first
+ *                    of its copies and the level-0 neighbour list (2m element ids)
  *     upper pages    slots of m ids (one per level) for the few elements on levels >= 1
+ *
+ * Rows whose vector equals an element's byte for byte are its copies: each is a record of its
+ * own (flag COPY, level 0, no lists, no vector written) chained from the element through
+ * next_copy, never in the graph, so a thousand equal rows take one element's neighbour slots
+ * and are all found where the element is (see copies.c). An element's DELETED flag says its own
+ * row is dead; it stays in the graph while one of its copies lives.
  *
  * The metapage carries a format version: an index written in another version is refused with
  * a request to REINDEX rather than misread.
@@ -28,7 +34,7 @@
 #include "shim/mvvd_hnsw.h"
 
 #define HNSW_MAGIC			0x4D564844 /* "MVHD" */
-#define HNSW_VERSION		1 /* of the format this build reads and writes */
+#define HNSW_VERSION		2 /* of the format this build reads and writes */
 #define HNSW_METAPAGE_BLKNO 0
 #define HNSW_PAGE_ID		0xFF4D
 
@@ -40,7 +46,8 @@
 
 /* Record flags */
 #define HNSW_RECORD_VALID	0x01
-#define HNSW_RECORD_DELETED 0x02
+#define HNSW_RECORD_DELETED 0x02 /* its own heap row is dead */
+#define HNSW_RECORD_COPY	0x04 /* a copy: a heap TID, not a graph element */
 
 typedef struct HnswPageOpaque
 {
@@ -98,6 +105,7 @@ typedef struct HnswRecord
 	ItemPointerData heaptid;
 	uint8 level;
 	uint8 flags;
+	uint32 next_copy; /* the newest copy, or the copy after this one */
 	uint32 neighbors[FLEXIBLE_ARRAY_MEMBER];
 } HnswRecord;
 

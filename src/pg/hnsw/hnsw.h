@@ -80,6 +80,7 @@ typedef struct HnswElementInfo
 	ItemPointerData heaptid;
 	int level;
 	uint8 flags;
+	uint32 next_copy;  /* MVVD_NO_ELEMENT when it has no copies */
 	uint32 upper_slot; /* valid when level > 0 */
 	HnswMember
 		member; /* multivector indexes: the element's place in its row */
@@ -147,8 +148,17 @@ typedef struct HnswRowVectors
 	int dims;
 } HnswRowVectors;
 void MvvdHnswRowVectorsOf(HnswIndex *hi, Datum value, HnswRowVectors *row);
+uint32 MvvdHnswAllocateElements(HnswIndex *hi, int dims, int count);
 void MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
 						   int dims, ItemPointer heaptid);
+
+/* copies.c: rows whose vector equals an element's */
+uint32 MvvdHnswFindEqual(HnswIndex *hi, const float *vector,
+						 const uint32 *cands, int n);
+bool MvvdHnswAttachCopy(HnswIndex *hi, uint32 element, ItemPointer heaptid);
+int MvvdHnswElementTids(HnswIndex *hi, uint32 id, ItemPointerData **tids,
+						int n, int *capacity);
+bool MvvdHnswChainHasLive(HnswIndex *hi, uint32 element, uint32 first);
 
 /* neighbors.c: editing neighbour lists */
 #define HNSW_LINK_IF_ROOM 0 /* only into a list with room */

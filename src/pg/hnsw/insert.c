@@ -113,8 +113,8 @@ add_chunk(HnswIndex *hi, uint32 chunk)
  * Takes the next count element ids, consecutive (adding chunks as needed), and returns the
  * first. The first vector of an index created empty fixes its dimensions.
  */
-static uint32
-allocate_elements(HnswIndex *hi, int dims, int count)
+uint32
+MvvdHnswAllocateElements(HnswIndex *hi, int dims, int count)
 {
 	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
 	HnswEdit edit;
@@ -255,31 +255,58 @@ keep_live(HnswIndex *hi, uint32 *ids, int n)
 	return left;
 }
 
-/* Links a written element into the graph: finds its neighbours and links them back. */
+/* What a search from the entry point found for a new element, before it is linked. */
+typedef struct HnswCandidates
+{
+	uint32
+		*found; /* see MvvdHnswFindCandidates; NULL if the graph was empty */
+	int counts[MVVD_HNSW_MAX_LEVEL + 1];
+	int ef;
+	int entry_level;
+} HnswCandidates;
+
+/* Searches the graph for a new element's neighbours on each level up to `level`. */
 static void
-link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
+find_candidates(HnswIndex *hi, const float *vector, int dims, int level,
+				HnswCandidates *c)
+{
+	HnswMeta current;
+
+	MvvdHnswReadMeta(hi->rel, &current);
+	c->found = NULL;
+	c->ef = MvvdHnswOptionEfConstruction(hi->rel);
+	c->entry_level = current.entry_level;
+	/* an index filled since it was opened fixed its layout meanwhile */
+	if (current.dims != dims)
+		return; /* allocating reports it, or it is the first vector */
+	hi->meta = current;
+	if (current.entry_id != MVVD_NO_ELEMENT)
+		c->found = MvvdHnswFindCandidates(
+			hi, vector, current.entry_id, current.entry_level, level, c->ef,
+			c->counts, "searching for HNSW neighbours");
+}
+
+/* Links a written element into the graph: chooses its neighbours and links them back. */
+static void
+link_element(HnswIndex *hi, uint32 id, int level, const float *vector,
+			 HnswCandidates *c)
 {
 	int m = hi->meta.m;
-	int ef = MvvdHnswOptionEfConstruction(hi->rel);
-	HnswMeta current;
-	uint32 *found;
 	uint32 *chosen = palloc(sizeof(uint32) * m);
-	int counts[MVVD_HNSW_MAX_LEVEL + 1];
 
-	if (update_entry(hi, id, level, true))
-		return; /* the first element of the graph */
-	MvvdHnswReadMeta(hi->rel, &current);
-	found = MvvdHnswFindCandidates(hi, vector, current.entry_id,
-								   current.entry_level, level, ef, counts,
-								   "searching for HNSW neighbours");
-
+	if (c->found == NULL)
+	{
+		if (update_entry(hi, id, level, true))
+			return; /* the first element of the graph */
+		find_candidates(hi, vector, hi->meta.dims, level, c);
+	}
 	for (int l = 0; l <= level; l++)
 	{
-		uint32 *cands = found + (Size) l * ef;
-		int live = keep_live(hi, cands, counts[l]);
+		uint32 *cands = c->found + (Size) l * c->ef;
+		int live = keep_live(hi, cands, c->counts[l]);
 		/* with none live around it, paths through deleted ones are its only way in */
 		int n = MvvdHnswChooseNeighbors(
-			hi, vector, cands, live > 0 ? live : counts[l], m, chosen);
+			hi, vector, cands, live > 0 ? live : c->counts[l], m, chosen);
 
 		MvvdHnswSetNeighbors(hi, id, l, chosen, n, true);
 		/*
@@ -290,33 +317,67 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector)
 		MvvdHnswLinkBackAll(hi, chosen, n, l, id, vector, HNSW_LINK_PRUNE,
 							true);
 	}
-	if (level > current.entry_level)
+	if (level > c->entry_level)
 		update_entry(hi, id, level, false);
+}
+
+/* Writes an allocated element (vector, then record) and links it into the graph. */
+static void
+add_element(HnswIndex *hi, uint32 id, int level, const float *vector,
+			ItemPointer heaptid, HnswMember member, HnswCandidates *c)
+{
+	uint32 upper_slot;
+
+	level = reserve_upper_slots(hi, id, level, &upper_slot);
+	MvvdHnswWriteVector(hi, id, vector);
+	write_record(hi, id, heaptid, level, upper_slot, member);
+	link_element(hi, id, level, vector, c);
+}
+
+/* A level for a new element, drawn as HNSW does. */
+static int
+draw_level(HnswIndex *hi)
+{
+	return mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), hi->meta.m);
 }
 
 /*
  * Inserts the vectors of one row (one for a vector column, its members for a multivector
- * column; all indexable, of the index's dimensions) as consecutive elements.
+ * column; all indexable, of the index's dimensions). A vector the graph already holds becomes
+ * a copy of that element (see copies.c); a multivector's members become consecutive elements.
  */
 void
 MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 					  ItemPointer heaptid)
 {
-	uint32 first = allocate_elements(hi, dims, count);
+	HnswCandidates c;
+	uint32 first;
+	int level;
 
+	if (!hi->multivector)
+	{
+		HnswMember single = {0, 1};
+		uint32 equal;
+
+		level = draw_level(hi);
+		find_candidates(hi, vectors, dims, level, &c);
+		equal = c.found ? MvvdHnswFindEqual(hi, vectors, c.found, c.counts[0])
+						: MVVD_NO_ELEMENT;
+		if (equal != MVVD_NO_ELEMENT && MvvdHnswAttachCopy(hi, equal, heaptid))
+			return;
+		first = MvvdHnswAllocateElements(hi, dims, 1);
+		add_element(hi, first, level, vectors, heaptid, single, &c);
+		return;
+	}
+	first = MvvdHnswAllocateElements(hi, dims, count);
 	for (int i = 0; i < count; i++)
 	{
 		const float *vector = vectors + (Size) i * dims;
-		uint32 id = first + i;
-		uint32 upper_slot;
-		int level =
-			mvvd_hnsw_random_level(1.0 - MvvdRandomDouble(), hi->meta.m);
 		HnswMember member = {(uint16) i, (uint16) count};
 
-		level = reserve_upper_slots(hi, id, level, &upper_slot);
-		MvvdHnswWriteVector(hi, id, vector);
-		write_record(hi, id, heaptid, level, upper_slot, member);
-		link_element(hi, id, level, vector);
+		level = draw_level(hi);
+		find_candidates(hi, vector, dims, level, &c);
+		add_element(hi, first + i, level, vector, heaptid, member, &c);
 	}
 }
 

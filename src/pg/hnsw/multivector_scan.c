@@ -16,6 +16,7 @@
 #include "miscadmin.h"
 #include "utils/hsearch.h"
 
+#include "pg/compat.h"
 #include "pg/hnsw/scan.h"
 #include "pg/types/multivector.h"
 #include "pg/guard.h"
@@ -68,7 +69,6 @@ MvvdHnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
 	HnswRowScan *rs = palloc0(sizeof(HnswRowScan));
 	const MvvdMeasure *measure =
 		MvvdMeasureOfStrategy(so->hi.metric, true, strategy);
-	HASHCTL ctl;
 
 	if (measure == NULL)
 		elog(ERROR,
@@ -76,12 +76,8 @@ MvvdHnswRowsStart(HnswScanOpaque *so, int strategy, int depth)
 			 so->hi.metric, strategy);
 	rs->kind = measure->multivector_kind;
 	rs->depth = depth;
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint32);
-	ctl.entrysize = sizeof(uint32);
-	ctl.hcxt = CurrentMemoryContext;
-	rs->seen = hash_create("mvvd_hnsw rows seen", 1024, &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	rs->seen = MvvdBlobHashCreate("mvvd_hnsw rows seen", 1024, sizeof(uint32),
+								  sizeof(uint32), CurrentMemoryContext);
 	rs->heap = pairingheap_allocate(compare_rows, NULL);
 	return rs;
 }

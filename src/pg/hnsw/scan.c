@@ -2,8 +2,8 @@
  * Index scans of mvvd_hnsw: ORDER BY <distance operator> query, nearest first.
  *
  * On a vector column, the core's resumable search runs over the pages through callbacks; each
- * element it returns is looked up in its record (skipping ones deleted by VACUUM) and handed to
- * the executor with its distance in xs_orderbyvals. On a multivector column every vector of the
+ * element it returns is looked up in its record and its live rows (its own and its copies', see
+ * copies.c) are handed to the executor with its distance in xs_orderbyvals. On a multivector column every vector of the
  * query gets such a search; the rows their nearest members belong to are re-scored exactly with
  * the ORDER BY operator, from the vectors in the index, and returned by that score (see
  * multivector_scan.c). With mvvd.hnsw_iterative_scan on (or the mode an ordering scan opened it
@@ -56,6 +56,8 @@ mvvd_hnsw_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->nquery = 0;
 	so->query = NULL;
 	so->rows = NULL;
+	so->tids = NULL;
+	so->ntids = so->next_tid = so->tids_capacity = 0;
 }
 
 /* The query as a set of vectors, copied into the scan's memory (nquery 0 for NULL). */
@@ -163,41 +165,30 @@ set_tuple(IndexScanDesc scan, ItemPointer tid, bool null_distance,
 	scan->xs_orderbynulls[0] = null_distance;
 }
 
-/* The heap TID of a live element (false if it was never written or is deleted). */
-static bool
-live_element(HnswScanOpaque *so, uint32 id, ItemPointer tid)
-{
-	HnswElementInfo info;
-
-	if (!MvvdHnswReadElement(&so->hi, id, &info) ||
-		(info.flags & HNSW_RECORD_DELETED))
-		return false;
-	*tid = info.heaptid;
-	return true;
-}
-
-/* The next row of a vector index, nearest first; false when there is none. */
+/*
+ * The next row of a vector index, nearest first; false when there is none. An element stands
+ * for its own row unless that is dead, and for its live copies' rows, all at its distance.
+ */
 static bool
 next_vector_row(IndexScanDesc scan)
 {
 	HnswScanOpaque *so = (HnswScanOpaque *) scan->opaque;
 	HnswSearch *s = &so->searches[0];
 
-	for (;;)
+	while (so->next_tid == so->ntids)
 	{
 		uint32 id;
 		float distance;
-		ItemPointerData tid;
 
 		if (!MvvdHnswSearchNext(s, &id, &distance, "scanning an HNSW index"))
 			return false;
-		if (live_element(so, id, &tid))
-		{
-			set_tuple(scan, &tid, false,
-					  mvvd_operator_distance(so->hi.metric, distance));
-			return true;
-		}
+		so->next_tid = 0;
+		so->ntids =
+			MvvdHnswElementTids(&so->hi, id, &so->tids, 0, &so->tids_capacity);
+		so->tids_distance = mvvd_operator_distance(so->hi.metric, distance);
 	}
+	set_tuple(scan, &so->tids[so->next_tid++], false, so->tids_distance);
+	return true;
 }
 
 /* With a NULL query every distance is NULL: the rows in storage order (one per row). */

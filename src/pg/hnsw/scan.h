@@ -23,6 +23,12 @@ typedef struct HnswScanOpaque
 	HnswSearch *searches; /* one per query vector, freed with mcxt */
 	uint32 null_next;	  /* NULL query: the next element to look at */
 	HnswRowScan *rows;	  /* multivector columns */
+	/* vector columns: the TIDs of the element last reached (it and its copies) */
+	ItemPointerData *tids;
+	int ntids;
+	int next_tid;
+	int tids_capacity;
+	double tids_distance;
 } HnswScanOpaque;
 
 /* multivector_scan.c */

@@ -4,7 +4,8 @@
  * among the live elements the deleted ones led to and, on upper levels or when too many around
  * it were deleted, among those a search for the element finds; moves the entry point off a
  * deleted element; and links back in any live element no walk from the entry point reaches
- * (also when there were no dead rows: concurrent inserts can leave such elements). Deleted
+ * (also when there were no dead rows: concurrent inserts can leave such elements). An element
+ * whose row is dead stays in the graph while one of its copies lives (see copies.c). Deleted
  * elements stay on their pages (paths still run through their lists); their space is
  * not reused (REINDEX reclaims it).
  */
@@ -32,15 +33,36 @@ typedef struct VacuumState
 	int best_level;
 } VacuumState;
 
-#define IS_DELETED(vs, id)	(((vs)->deleted[(id) >> 3] >> ((id) &7)) & 1)
-#define SET_DELETED(vs, id) ((vs)->deleted[(id) >> 3] |= 1 << ((id) &7))
+#define IS_DELETED(vs, id)	  (((vs)->deleted[(id) >> 3] >> ((id) &7)) & 1)
+#define SET_DELETED(vs, id)	  ((vs)->deleted[(id) >> 3] |= 1 << ((id) &7))
+#define CLEAR_DELETED(vs, id) ((vs)->deleted[(id) >> 3] &= ~(1 << ((id) &7)))
 
-/* Pass 1: flags the records of dead heap rows, page by page. */
+/* A live element of a higher level than any seen so far becomes the entry point's stand-in. */
+static void
+consider_entry(VacuumState *vs, uint32 id, int level)
+{
+	if (level > vs->best_level)
+	{
+		vs->best_level = level;
+		vs->best_live = id;
+	}
+}
+
+/*
+ * Pass 1: flags the records of dead heap rows, page by page (with no callback, only reads the
+ * flags), and marks in vs->deleted what is not a live graph element: never written, a copy, or
+ * deleted with no live copy.
+ */
 static void
 mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 {
 	HnswIndex *hi = &vs->hi;
 	const HnswLayout *l = &hi->meta.layout;
+	/* deleted elements with copies, and their levels: their copies' flags are final after the pass */
+	uint32 *with_copies = NULL;
+	uint8 *levels = NULL;
+	uint32 nwith = 0;
+	uint32 capacity = 0;
 
 	for (uint32 first = 0, last; first < vs->nelements; first = last)
 	{
@@ -53,7 +75,7 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 		last = MvvdHnswRecordPageEnd(l, first, vs->nelements);
 		vacuum_delay_point();
 		buf = ReadBuffer(hi->rel, place.block);
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		LockBuffer(buf, callback ? BUFFER_LOCK_EXCLUSIVE : BUFFER_LOCK_SHARE);
 		MvvdHnswEditStart(&edit, hi);
 		for (uint32 id = first; id < last; id++)
 		{
@@ -66,7 +88,7 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 				SET_DELETED(vs, id);
 				continue;
 			}
-			if (!(rec->flags & HNSW_RECORD_DELETED) &&
+			if (callback && !(rec->flags & HNSW_RECORD_DELETED) &&
 				callback(&rec->heaptid, cb_state))
 			{
 				if (page == NULL)
@@ -78,16 +100,28 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 				rec->flags |= HNSW_RECORD_DELETED;
 				vs->newly_deleted++;
 			}
-			if (rec->flags & HNSW_RECORD_DELETED)
+			if (!(rec->flags & HNSW_RECORD_DELETED))
+				vs->live++;
+			if (rec->flags & (HNSW_RECORD_DELETED | HNSW_RECORD_COPY))
 				SET_DELETED(vs, id);
 			else
+				consider_entry(vs, id, rec->level);
+			if ((rec->flags & HNSW_RECORD_DELETED) &&
+				!(rec->flags & HNSW_RECORD_COPY) &&
+				rec->next_copy != MVVD_NO_ELEMENT)
 			{
-				vs->live++;
-				if (rec->level > vs->best_level)
+				if (nwith == capacity)
 				{
-					vs->best_level = rec->level;
-					vs->best_live = id;
+					capacity = Max(64, capacity * 2);
+					with_copies =
+						with_copies ? repalloc_huge(with_copies,
+													sizeof(uint32) * capacity)
+									: palloc(sizeof(uint32) * capacity);
+					levels = levels ? repalloc_huge(levels, capacity)
+									: palloc(capacity);
 				}
+				with_copies[nwith] = id;
+				levels[nwith++] = rec->level;
 			}
 		}
 		if (page)
@@ -95,6 +129,19 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 		else
 			MvvdHnswEditCancel(&edit);
 		UnlockReleaseBuffer(buf);
+	}
+	/* an element whose own row is dead stays in the graph for its live copies */
+	for (uint32 i = 0; i < nwith; i++)
+	{
+		HnswElementInfo info;
+
+		vacuum_delay_point();
+		if (MvvdHnswReadElement(hi, with_copies[i], &info) &&
+			MvvdHnswChainHasLive(hi, with_copies[i], info.next_copy))
+		{
+			CLEAR_DELETED(vs, with_copies[i]);
+			consider_entry(vs, with_copies[i], levels[i]);
+		}
 	}
 }
 
@@ -530,7 +577,10 @@ mvvd_hnsw_vacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 
 		start_vacuum(&vs, info->index);
 		if (vs.nelements > 0)
+		{
+			mark_deleted(&vs, NULL, NULL);
 			reconnect_all(&vs);
+		}
 		pfree(vs.deleted);
 		stats =
 			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));

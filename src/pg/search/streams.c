@@ -19,6 +19,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "pg/compat.h"
 #include "pg/index/ordering_scan.h"
 #include "pg/search/search.h"
 
@@ -372,7 +373,6 @@ start_threshold(StreamSearch *ss)
 static void
 init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 {
-	HASHCTL ctl;
 
 	memset(ss, 0, sizeof(*ss));
 	ss->req = req;
@@ -385,12 +385,9 @@ init_search(StreamSearch *ss, SearchRequest *req, RowHeap *top)
 	ss->nulls = palloc(sizeof(bool) * req->nfields);
 	ss->batch = palloc(sizeof(SearchRow *) * CHECK_BATCH);
 	ss->pending = palloc(sizeof(SearchRow *) * CHECK_BATCH);
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(ItemPointerData);
-	ctl.entrysize = sizeof(SeenEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	ss->seen = hash_create("mvvd_search rows seen", 4096, &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ss->seen = MvvdBlobHashCreate("mvvd_search rows seen", 4096,
+								  sizeof(ItemPointerData), sizeof(SeenEntry),
+								  CurrentMemoryContext);
 	ss->slot = table_slot_create(req->rel, NULL);
 	ss->streams = palloc0(sizeof(Stream) * req->nfields);
 	if (req->combined)
