@@ -58,8 +58,9 @@ CREATE INDEX ON e5 USING mvvd_hnsw (emb vector_l2_ops);
 SELECT id FROM e5 ORDER BY emb <-> array_fill(4.4::real, ARRAY[16000])::vector LIMIT 3;
 DROP TABLE e5;
 
--- A build that outgrows maintenance_work_mem finishes on pages (with a NOTICE).
-CREATE TABLE e6 (id int, emb vector(64));
+-- A build that outgrows maintenance_work_mem finishes on pages (with a NOTICE; the build sizes
+-- its memory by reltuples, so no autovacuum ANALYZE may change that meanwhile).
+CREATE TABLE e6 (id int, emb vector(64)) WITH (autovacuum_enabled = false);
 INSERT INTO e6 SELECT i, (SELECT array_agg(random() ORDER BY j) FROM generate_series(1, 64) j
 	WHERE i > 0)::vector FROM generate_series(1, 6000) i;
 SET maintenance_work_mem = '1MB';

@@ -2,9 +2,10 @@
 -- a thousand multivector rows holding one equal vector, which fill each other's lists; in an
 -- index on vectors, equal rows share one element, see hnsw_duplicates). The build links them
 -- back, and so does every VACUUM, also one with no dead rows (all of them in most runs; a
--- forced link can still cut off another copy, which the next VACUUM takes care of).
+-- forced link can still cut off another copy, which the next VACUUM takes care of). No
+-- autovacuum: the test's own VACUUM must be the one that links them back.
 SELECT setseed(0.3);
-CREATE TABLE reach_built (id serial, v multivector(8));
+CREATE TABLE reach_built (id serial, v multivector(8)) WITH (autovacuum_enabled = false);
 INSERT INTO reach_built (v) SELECT ARRAY[(SELECT array_agg(random()) FROM generate_series(1, 8) j
 	WHERE i > 0)::vector]::multivector FROM generate_series(1, 3000) i;
 INSERT INTO reach_built (v) SELECT '[[1,1,1,1,1,1,1,1]]' FROM generate_series(1, 1000);
@@ -19,7 +20,7 @@ SELECT count(*) AS copies_found FROM (SELECT id FROM reach_built
 	ORDER BY v <-> '[[1,1,1,1,1,1,1,1]]' LIMIT 1000) t;
 RESET enable_seqscan;
 
-CREATE TABLE reach_inserted (id serial, v multivector(8));
+CREATE TABLE reach_inserted (id serial, v multivector(8)) WITH (autovacuum_enabled = false);
 CREATE INDEX reach_inserted_v ON reach_inserted USING mvvd_hnsw (v multivector_l2_ops);
 INSERT INTO reach_inserted (v) SELECT ARRAY[(SELECT array_agg(random()) FROM generate_series(1, 8) j
 	WHERE i > 0)::vector]::multivector FROM generate_series(1, 3000) i;

@@ -63,17 +63,17 @@ sub index_path
 	  . $node->safe_psql('postgres', qq{SELECT pg_relation_filepath('$index')});
 }
 
-# Overwrites 4 bytes of an index's file with a native uint32.
+# Overwrites bytes of an index's file with a value packed as format says ('L': a native uint32).
 sub poke
 {
-	my ($index, $offset, $value) = @_;
+	my ($index, $offset, $value, $format) = @_;
 	my $path = index_path($index);
 
 	$node->stop;
 	open(my $fh, '+<', $path) or die "open $path: $!";
 	binmode $fh;
 	seek($fh, $offset, 0) or die "seek $path: $!";
-	print $fh pack('L', $value) or die "write $path: $!";
+	print $fh pack($format // 'L', $value) or die "write $path: $!";
 	close($fh) or die "close $path: $!";
 	$node->start;
 }
@@ -98,7 +98,7 @@ sub fails
 
 # A metapage of another format version.
 $node->safe_psql('postgres', q{DELETE FROM "Store".t WHERE id = 5});
-poke_metapage($version_offset, 1);
+poke_metapage($version_offset, 2);
 my $hint;
 for my $sql ($scan, $insert, $vacuum, $check)
 {
@@ -106,7 +106,7 @@ for my $sql ($scan, $insert, $vacuum, $check)
 
 	like(
 		$err,
-		qr/ERROR:  0A000: index "Emb_idx" has mvvd_hnsw format version 1, but this build of mvvd reads version 2/,
+		qr/ERROR:  0A000: index "Emb_idx" has mvvd_hnsw format version 2, but this build of mvvd reads version 3/,
 		"version refused with 0A000: $sql");
 	like(
 		$err,
@@ -150,7 +150,7 @@ is($node->safe_psql('postgres', "$settings $copies"), '21', 'every equal row is 
 is($node->safe_psql('postgres', $dup_check), '', 'the index with copies checks clean');
 
 # The record of element id: HnswLayout (format.h) follows six uint32s in the metapage payload;
-# a record's next_copy follows its 6-byte heap TID, level and flags.
+# a record's flags follow its 6-byte heap TID and level, and its next_copy the flags.
 sub record_offset
 {
 	my ($index, $id) = @_;
@@ -172,6 +172,7 @@ sub record_offset
 	return $block * $block_size + $magic_offset
 	  + ($index_in_chunk % $records_per_page) * $record_bytes;
 }
+my $flags_offset = 7;
 my $next_copy_offset = 8;
 
 # Copy 110 made to lead back up to copy 115: out of order (it could loop).
@@ -191,6 +192,14 @@ like(
 	$node->safe_psql('postgres', $dup_check),
 	qr/error: a copy in no element's chain/,
 	'the check reports copies no chain leads to');
+# A copy in a chain flagged free (valid, deleted, a copy, free: HNSW_RECORD_* in format.h):
+# only VACUUM frees copies, after unlinking them.
+$node->safe_psql('postgres', q{REINDEX INDEX "Store".dup_idx});
+poke('"Store".dup_idx', record_offset('"Store".dup_idx', 110) + $flags_offset, 0x0F, 'C');
+like(
+	$node->safe_psql('postgres', $dup_check),
+	qr/error: its chain of copies leads from 111 to 110, which is not a copy in order, or is free/,
+	'the check reports a chain that leads to a free place');
 $node->safe_psql('postgres', q{REINDEX INDEX "Store".dup_idx});
 is($node->safe_psql('postgres', "$settings $copies"),
 	'21', 'after REINDEX every equal row is found again');

@@ -1,7 +1,8 @@
 /*
  * mvvd_hnsw_check(index): checks the invariants of an mvvd_hnsw graph and returns one row per
  * finding, nothing when the index is sound. 'error' rows mean the index is damaged (REINDEX it);
- * Copies (see copies.c) must each be in the chain of one element, in order, and in no list.
+ * Copies (see copies.c) must each be in the chain of one element, in order, and in no list;
+ * chains lead to no free place (see free_space.c).
  * 'warning' rows are states the graph can legitimately be in but that cost recall: links to
  * deleted elements (VACUUM repairs them) and live elements no search from the entry point
  * reaches (heuristic pruning leaves a few such in any HNSW graph).
@@ -33,6 +34,7 @@ typedef struct CheckState
 	bool *deleted;	   /* not a live graph element: deleted, or a copy */
 	bool *deleted_own; /* its own row is dead */
 	bool *copy;
+	bool *free; /* a place freed for a new element */
 	uint32 *next_copy;
 	int64 errors;
 } CheckState;
@@ -166,7 +168,7 @@ check_copies(CheckState *cs)
 		bool any_live = false;
 
 		CHECK_FOR_INTERRUPTS();
-		if (cs->levels[id] == 0 || cs->copy[id])
+		if (cs->levels[id] == 0 || cs->copy[id] || cs->free[id])
 			continue;
 		for (uint32 at = id, next = cs->next_copy[id]; next != MVVD_NO_ELEMENT;
 			 at = next, next = cs->next_copy[next])
@@ -174,11 +176,11 @@ check_copies(CheckState *cs)
 			if (next >= cs->nelements)
 				break; /* added since the check began */
 			if (next <= id || (at != id && next >= at) || !cs->copy[next] ||
-				chained[next])
+				cs->free[next] || chained[next])
 			{
 				report(cs, "error", id,
 					   "its chain of copies leads from %u to %u, which is not "
-					   "a copy in order",
+					   "a copy in order, or is free",
 					   at, next);
 				break;
 			}
@@ -189,7 +191,7 @@ check_copies(CheckState *cs)
 			cs->deleted[id] = false;
 	}
 	for (uint32 id = 0; id < cs->nelements; id++)
-		if (cs->copy[id] && !chained[id])
+		if (cs->copy[id] && !chained[id] && !cs->free[id])
 			report(cs, "error", id, "a copy in no element's chain");
 }
 
@@ -286,6 +288,8 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		cs.copy =
 			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		cs.free =
+			palloc_extended(cs.nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		cs.next_copy =
 			palloc_extended(sizeof(uint32) * cs.nelements, MCXT_ALLOC_HUGE);
 
@@ -310,6 +314,7 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			}
 			cs.levels[id] = header.level + 1;
 			cs.copy[id] = (header.flags & HNSW_RECORD_COPY) != 0;
+			cs.free[id] = (header.flags & HNSW_RECORD_FREE) != 0;
 			cs.next_copy[id] = header.next_copy;
 			cs.deleted_own[id] = (header.flags & HNSW_RECORD_DELETED) != 0;
 			cs.deleted[id] = cs.deleted_own[id] || cs.copy[id];

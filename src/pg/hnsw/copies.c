@@ -14,11 +14,25 @@
 
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 
 #include "pg/hnsw/hnsw.h"
 
 /* How many of an insert's nearest candidates are compared with its vector. */
 #define EQUAL_CANDIDATES 3
+
+/* Whether an element's vector is this one, byte for byte. */
+static bool
+same_vector(HnswIndex *hi, uint32 id, const float *vector)
+{
+	float *other = palloc(sizeof(float) * hi->meta.dims);
+	bool same;
+
+	MvvdHnswReadVector(hi, id, other);
+	same = memcmp(other, vector, sizeof(float) * hi->meta.dims) == 0;
+	pfree(other);
+	return same;
+}
 
 /*
  * The element among the first candidates (nearest first) that holds exactly this vector, or
@@ -28,17 +42,13 @@ uint32
 MvvdHnswFindEqual(HnswIndex *hi, const float *vector, const uint32 *cands,
 				  int n)
 {
-	float *other = palloc(sizeof(float) * hi->meta.dims);
-
 	for (int i = 0; i < Min(n, EQUAL_CANDIDATES); i++)
 	{
 		HnswElementInfo info;
 
-		if (!MvvdHnswReadElement(hi, cands[i], &info) ||
-			(info.flags & (HNSW_RECORD_DELETED | HNSW_RECORD_COPY)))
-			continue;
-		MvvdHnswReadVector(hi, cands[i], other);
-		if (memcmp(other, vector, sizeof(float) * hi->meta.dims) == 0)
+		if (MvvdHnswReadElement(hi, cands[i], &info) &&
+			!(info.flags & (HNSW_RECORD_DELETED | HNSW_RECORD_COPY)) &&
+			same_vector(hi, cands[i], vector))
 			return cands[i];
 	}
 	return MVVD_NO_ELEMENT;
@@ -54,7 +64,8 @@ MvvdHnswFindEqual(HnswIndex *hi, const float *vector, const uint32 *cands,
  * record page, which is never before the element's. Nothing else holds two record pages.
  */
 bool
-MvvdHnswAttachCopy(HnswIndex *hi, uint32 element, ItemPointer heaptid)
+MvvdHnswAttachCopy(HnswIndex *hi, uint32 element, const float *vector,
+				   ItemPointer heaptid)
 {
 	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, element);
 	Buffer buf = ReadBuffer(hi->rel, place.block);
@@ -68,8 +79,13 @@ MvvdHnswAttachCopy(HnswIndex *hi, uint32 element, ItemPointer heaptid)
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	rec = MvvdHnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place);
+	/*
+	 * Its vector again, now that a new element cannot take its place (that takes this lock):
+	 * since the insert compared it, the element may have been deleted and its place taken.
+	 */
 	if (!(rec->flags & HNSW_RECORD_VALID) ||
-		(rec->flags & (HNSW_RECORD_DELETED | HNSW_RECORD_COPY)))
+		(rec->flags & (HNSW_RECORD_DELETED | HNSW_RECORD_COPY)) ||
+		!same_vector(hi, element, vector))
 	{
 		UnlockReleaseBuffer(buf);
 		return false;
@@ -136,8 +152,16 @@ MvvdHnswElementTids(HnswIndex *hi, uint32 id, ItemPointerData **tids, int n,
 {
 	HnswElementInfo info;
 
-	if (!MvvdHnswReadElement(hi, id, &info) || (info.flags & HNSW_RECORD_COPY))
+	bool walking;
+
+	/* a free place's chain may be gone (see free_space.c) */
+	if (!MvvdHnswReadElement(hi, id, &info) ||
+		(info.flags & (HNSW_RECORD_COPY | HNSW_RECORD_FREE)))
 		return n;
+	/* VACUUM frees no copy this walk may still meet (see free_space.c) */
+	walking = info.next_copy != MVVD_NO_ELEMENT;
+	if (walking)
+		LockPage(hi->rel, HNSW_CHAIN_LOCK, ShareLock);
 	for (uint32 at = id; at != MVVD_NO_ELEMENT;
 		 at = next_in_chain(hi, id, at, info.next_copy, &info))
 	{
@@ -152,6 +176,8 @@ MvvdHnswElementTids(HnswIndex *hi, uint32 id, ItemPointerData **tids, int n,
 		}
 		(*tids)[n++] = info.heaptid;
 	}
+	if (walking)
+		UnlockPage(hi->rel, HNSW_CHAIN_LOCK, ShareLock);
 	return n;
 }
 

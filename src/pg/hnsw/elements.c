@@ -28,8 +28,10 @@ MvvdHnswOpenIndex(Relation index, HnswIndex *hi, bool linking)
 }
 
 /*
- * Vectors are read with a pin and no content lock: an element's vector is written once, before
- * any link to the element exists, and never changed or reused afterwards.
+ * Vectors are read with a pin and no content lock: an element's vector is written before its
+ * record says it is live, and changes only when a new element takes the place of a deleted one
+ * that no snapshot from before its freeing can reach (see free_space.c); a scan that met the
+ * place before measures the element again before returning it (see scan.c).
  */
 
 /* Copies an element's vector (it may span pages). */

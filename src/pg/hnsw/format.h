@@ -18,6 +18,11 @@
  * and are all found where the element is (see copies.c). An element's DELETED flag says its own
  * row is dead; it stays in the graph while one of its copies lives.
  *
+ * VACUUM flags FREE the records of deleted elements (and copies) no live list or chain leads to
+ * any more, with a stamp in place of the dead heap TID; a new element takes such a place, with
+ * its level and upper slots, once the metapage says places of that stamp may be taken (see
+ * free_space.c).
+ *
  * The metapage carries a format version: an index written in another version is refused with
  * a request to REINDEX rather than misread.
  */
@@ -34,7 +39,7 @@
 #include "shim/mvvd_hnsw.h"
 
 #define HNSW_MAGIC			0x4D564844 /* "MVHD" */
-#define HNSW_VERSION		2 /* of the format this build reads and writes */
+#define HNSW_VERSION		3 /* of the format this build reads and writes */
 #define HNSW_METAPAGE_BLKNO 0
 #define HNSW_PAGE_ID		0xFF4D
 
@@ -48,6 +53,7 @@
 #define HNSW_RECORD_VALID	0x01
 #define HNSW_RECORD_DELETED 0x02 /* its own heap row is dead */
 #define HNSW_RECORD_COPY	0x04 /* a copy: a heap TID, not a graph element */
+#define HNSW_RECORD_FREE	0x08 /* deleted, its place free for a new element */
 
 typedef struct HnswPageOpaque
 {
@@ -93,6 +99,11 @@ typedef struct HnswMeta
 	uint32 entry_id; /* MVVD_NO_ELEMENT when the graph is empty */
 	int32 entry_level;
 	int32 multivector; /* elements are the vectors of multivector rows */
+	/* free places (see free_space.c): hints, recounted by every VACUUM */
+	uint32 free_count;
+	uint32 free_cursor; /* no free place below this id */
+	uint64 free_stamp;	/* places freed with this stamp or an earlier one may
+						 * be taken (see MvvdHnswFreeStampOf) */
 } HnswMeta;
 
 /*
@@ -182,6 +193,23 @@ MvvdHnswWriteList(uint32 *list, int capacity, const uint32 *ids, int n)
 	memmove(list, ids, n * sizeof(uint32));
 	if (n < capacity)
 		list[n] = MVVD_NO_ELEMENT;
+}
+
+/* The stamp (48 bits: one per VACUUM) a FREE record holds in place of its heap TID. */
+static inline uint64
+MvvdHnswFreeStampOf(const HnswRecord *rec)
+{
+	return ((uint64) rec->heaptid.ip_blkid.bi_hi << 32) |
+		   ((uint64) rec->heaptid.ip_blkid.bi_lo << 16) |
+		   rec->heaptid.ip_posid;
+}
+
+static inline void
+MvvdHnswSetFreeStamp(HnswRecord *rec, uint64 stamp)
+{
+	rec->heaptid.ip_blkid.bi_hi = (uint16) (stamp >> 32);
+	rec->heaptid.ip_blkid.bi_lo = (uint16) (stamp >> 16);
+	rec->heaptid.ip_posid = (uint16) stamp;
 }
 
 /* A heap TID as the 64-bit payload of an element of the in-memory graph, and back. */

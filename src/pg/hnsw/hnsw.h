@@ -155,10 +155,26 @@ void MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count,
 /* copies.c: rows whose vector equals an element's */
 uint32 MvvdHnswFindEqual(HnswIndex *hi, const float *vector,
 						 const uint32 *cands, int n);
-bool MvvdHnswAttachCopy(HnswIndex *hi, uint32 element, ItemPointer heaptid);
+bool MvvdHnswAttachCopy(HnswIndex *hi, uint32 element, const float *vector,
+						ItemPointer heaptid);
 int MvvdHnswElementTids(HnswIndex *hi, uint32 id, ItemPointerData **tids,
 						int n, int *capacity);
 bool MvvdHnswChainHasLive(HnswIndex *hi, uint32 element, uint32 first);
+
+/* free_space.c: reusing the places of deleted elements */
+void MvvdHnswFreeChain(HnswIndex *hi, uint32 element, bool free_all,
+					   uint8 *to_free);
+/* Places that are free: how many, and the lowest id. */
+typedef struct HnswFreeCount
+{
+	uint32 count;
+	uint32 lowest;
+} HnswFreeCount;
+/* A heavyweight lock (a page lock tag, not a page) that scans hold while they walk a chain. */
+#define HNSW_CHAIN_LOCK 0
+uint32 MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free,
+						  uint32 nelements, const HnswFreeCount *before);
+uint32 MvvdHnswTakeFree(HnswIndex *hi, int *level, uint32 *upper_slot);
 
 /* neighbors.c: editing neighbour lists */
 #define HNSW_LINK_IF_ROOM 0 /* only into a list with room */

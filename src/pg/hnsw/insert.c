@@ -321,7 +321,21 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector,
 		update_entry(hi, id, level, false);
 }
 
-/* Writes an allocated element (vector, then record) and links it into the graph. */
+/*
+ * Writes an element whose place and upper slots it has (vector, then record) and links it into
+ * the graph.
+ */
+static void
+fill_element(HnswIndex *hi, uint32 id, int level, uint32 upper_slot,
+			 const float *vector, ItemPointer heaptid, HnswMember member,
+			 HnswCandidates *c)
+{
+	MvvdHnswWriteVector(hi, id, vector);
+	write_record(hi, id, heaptid, level, upper_slot, member);
+	link_element(hi, id, level, vector, c);
+}
+
+/* Adds an element at a newly allocated id, with upper slots for (up to) its level. */
 static void
 add_element(HnswIndex *hi, uint32 id, int level, const float *vector,
 			ItemPointer heaptid, HnswMember member, HnswCandidates *c)
@@ -329,9 +343,7 @@ add_element(HnswIndex *hi, uint32 id, int level, const float *vector,
 	uint32 upper_slot;
 
 	level = reserve_upper_slots(hi, id, level, &upper_slot);
-	MvvdHnswWriteVector(hi, id, vector);
-	write_record(hi, id, heaptid, level, upper_slot, member);
-	link_element(hi, id, level, vector, c);
+	fill_element(hi, id, level, upper_slot, vector, heaptid, member, c);
 }
 
 /* A level for a new element, drawn as HNSW does. */
@@ -344,7 +356,8 @@ draw_level(HnswIndex *hi)
 /*
  * Inserts the vectors of one row (one for a vector column, its members for a multivector
  * column; all indexable, of the index's dimensions). A vector the graph already holds becomes
- * a copy of that element (see copies.c); a multivector's members become consecutive elements.
+ * a copy of that element (see copies.c); another takes the place of a deleted element if one is
+ * free, else a new one; a multivector's members become consecutive new elements.
  */
 void
 MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
@@ -358,13 +371,26 @@ MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 	{
 		HnswMember single = {0, 1};
 		uint32 equal;
+		int taken_level;
+		uint32 upper_slot;
 
 		level = draw_level(hi);
 		find_candidates(hi, vectors, dims, level, &c);
 		equal = c.found ? MvvdHnswFindEqual(hi, vectors, c.found, c.counts[0])
 						: MVVD_NO_ELEMENT;
-		if (equal != MVVD_NO_ELEMENT && MvvdHnswAttachCopy(hi, equal, heaptid))
+		if (equal != MVVD_NO_ELEMENT &&
+			MvvdHnswAttachCopy(hi, equal, vectors, heaptid))
 			return;
+		/* a deleted element's place, with its level (see free_space.c) */
+		first = MvvdHnswTakeFree(hi, &taken_level, &upper_slot);
+		if (first != MVVD_NO_ELEMENT)
+		{
+			if (taken_level > level)
+				find_candidates(hi, vectors, dims, taken_level, &c);
+			fill_element(hi, first, taken_level, upper_slot, vectors, heaptid,
+						 single, &c);
+			return;
+		}
 		first = MvvdHnswAllocateElements(hi, dims, 1);
 		add_element(hi, first, level, vectors, heaptid, single, &c);
 		return;

@@ -58,6 +58,7 @@ mvvd_hnsw_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->rows = NULL;
 	so->tids = NULL;
 	so->ntids = so->next_tid = so->tids_capacity = 0;
+	so->scratch = NULL;
 }
 
 /* The query as a set of vectors, copied into the scan's memory (nquery 0 for NULL). */
@@ -166,6 +167,22 @@ set_tuple(IndexScanDesc scan, ItemPointer tid, bool null_distance,
 }
 
 /*
+ * Whether an element's vector is still the one its distance was measured on: the search may
+ * have met the element before a new one took its place (see free_space.c); the new row was
+ * then inserted after the scan began, so it is not one the scan should return.
+ */
+static bool
+same_vector(HnswScanOpaque *so, uint32 id, float distance)
+{
+	float now;
+
+	if (so->scratch == NULL)
+		so->scratch = palloc(sizeof(float) * so->hi.meta.dims);
+	MvvdHnswDistances(&so->hi, so->query, &id, 1, &now, so->scratch);
+	return now == distance;
+}
+
+/*
  * The next row of a vector index, nearest first; false when there is none. An element stands
  * for its own row unless that is dead, and for its live copies' rows, all at its distance.
  */
@@ -185,6 +202,8 @@ next_vector_row(IndexScanDesc scan)
 		so->next_tid = 0;
 		so->ntids =
 			MvvdHnswElementTids(&so->hi, id, &so->tids, 0, &so->tids_capacity);
+		if (so->ntids > 0 && !same_vector(so, id, distance))
+			so->ntids = 0;
 		so->tids_distance = mvvd_operator_distance(so->hi.metric, distance);
 	}
 	set_tuple(scan, &so->tids[so->next_tid++], false, so->tids_distance);

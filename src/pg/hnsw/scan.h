@@ -29,6 +29,7 @@ typedef struct HnswScanOpaque
 	int next_tid;
 	int tids_capacity;
 	double tids_distance;
+	float *scratch; /* one vector (see same_vector) */
 } HnswScanOpaque;
 
 /* multivector_scan.c */

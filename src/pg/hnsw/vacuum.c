@@ -6,8 +6,8 @@
  * deleted element; and links back in any live element no walk from the entry point reaches
  * (also when there were no dead rows: concurrent inserts can leave such elements). An element
  * whose row is dead stays in the graph while one of its copies lives (see copies.c). Deleted
- * elements stay on their pages (paths still run through their lists); their space is
- * not reused (REINDEX reclaims it).
+ * elements stay on their pages (paths still run through their lists) until, at the end, the
+ * places of those nothing live leads to are freed for new elements (see free_space.c).
  */
 #include "postgres.h"
 
@@ -25,17 +25,24 @@
 typedef struct VacuumState
 {
 	HnswIndex hi;
-	uint8 *deleted; /* bitmap over element ids */
+	uint8 *deleted; /* bitmap over element ids: not a live graph element */
+	uint8 *to_free; /* bitmap: records to flag FREE (NULL: none are freed) */
 	uint32 nelements;
 	double live;
 	double newly_deleted;
 	uint32 best_live; /* a live element with the highest level */
 	int best_level;
+	HnswFreeCount free_before; /* records that were FREE already */
+	uint32 *chains;			   /* elements with copies (not FREE) */
+	uint32 nchains;
+	uint32 chains_capacity;
 } VacuumState;
 
-#define IS_DELETED(vs, id)	  (((vs)->deleted[(id) >> 3] >> ((id) &7)) & 1)
-#define SET_DELETED(vs, id)	  ((vs)->deleted[(id) >> 3] |= 1 << ((id) &7))
-#define CLEAR_DELETED(vs, id) ((vs)->deleted[(id) >> 3] &= ~(1 << ((id) &7)))
+#define BIT_IS_SET(map, id) (((map)[(id) >> 3] >> ((id) &7)) & 1)
+#define SET_BIT(map, id)	((map)[(id) >> 3] |= 1 << ((id) &7))
+#define CLEAR_BIT(map, id)	((map)[(id) >> 3] &= ~(1 << ((id) &7)))
+#define IS_DELETED(vs, id)	BIT_IS_SET((vs)->deleted, id)
+#define SET_DELETED(vs, id) SET_BIT((vs)->deleted, id)
 
 /* A live element of a higher level than any seen so far becomes the entry point's stand-in. */
 static void
@@ -48,21 +55,53 @@ consider_entry(VacuumState *vs, uint32 id, int level)
 	}
 }
 
+/* Takes note of a record in pass 1, once its DELETED flag is final. */
+static void
+note_record(VacuumState *vs, uint32 id, const HnswRecord *rec)
+{
+	bool copy = (rec->flags & HNSW_RECORD_COPY) != 0;
+	bool dead = (rec->flags & HNSW_RECORD_DELETED) != 0;
+
+	if (rec->flags & HNSW_RECORD_FREE)
+	{
+		SET_DELETED(vs, id);
+		vs->free_before.count++;
+		vs->free_before.lowest = Min(vs->free_before.lowest, id);
+		return;
+	}
+	if (!dead)
+		vs->live++;
+	if (dead || copy)
+		SET_DELETED(vs, id);
+	else
+		consider_entry(vs, id, rec->level);
+	/* a dead element leaves the graph (and is freed) unless a copy of it lives */
+	if (dead && !copy && vs->to_free)
+		SET_BIT(vs->to_free, id);
+	if (!copy && rec->next_copy != MVVD_NO_ELEMENT)
+	{
+		if (vs->nchains == vs->chains_capacity)
+		{
+			vs->chains_capacity = Max(64, vs->chains_capacity * 2);
+			vs->chains =
+				vs->chains ? repalloc_huge(vs->chains, sizeof(uint32) *
+														   vs->chains_capacity)
+						   : palloc(sizeof(uint32) * vs->chains_capacity);
+		}
+		vs->chains[vs->nchains++] = id;
+	}
+}
+
 /*
  * Pass 1: flags the records of dead heap rows, page by page (with no callback, only reads the
- * flags), and marks in vs->deleted what is not a live graph element: never written, a copy, or
- * deleted with no live copy.
+ * flags), and marks in vs->deleted what is not a live graph element: never written, a copy,
+ * free, or deleted with no live copy.
  */
 static void
 mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 {
 	HnswIndex *hi = &vs->hi;
 	const HnswLayout *l = &hi->meta.layout;
-	/* deleted elements with copies, and their levels: their copies' flags are final after the pass */
-	uint32 *with_copies = NULL;
-	uint8 *levels = NULL;
-	uint32 nwith = 0;
-	uint32 capacity = 0;
 
 	for (uint32 first = 0, last; first < vs->nelements; first = last)
 	{
@@ -100,29 +139,7 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 				rec->flags |= HNSW_RECORD_DELETED;
 				vs->newly_deleted++;
 			}
-			if (!(rec->flags & HNSW_RECORD_DELETED))
-				vs->live++;
-			if (rec->flags & (HNSW_RECORD_DELETED | HNSW_RECORD_COPY))
-				SET_DELETED(vs, id);
-			else
-				consider_entry(vs, id, rec->level);
-			if ((rec->flags & HNSW_RECORD_DELETED) &&
-				!(rec->flags & HNSW_RECORD_COPY) &&
-				rec->next_copy != MVVD_NO_ELEMENT)
-			{
-				if (nwith == capacity)
-				{
-					capacity = Max(64, capacity * 2);
-					with_copies =
-						with_copies ? repalloc_huge(with_copies,
-													sizeof(uint32) * capacity)
-									: palloc(sizeof(uint32) * capacity);
-					levels = levels ? repalloc_huge(levels, capacity)
-									: palloc(capacity);
-				}
-				with_copies[nwith] = id;
-				levels[nwith++] = rec->level;
-			}
+			note_record(vs, id, rec);
 		}
 		if (page)
 			MvvdHnswEditFinish(&edit);
@@ -131,18 +148,39 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *cb_state)
 		UnlockReleaseBuffer(buf);
 	}
 	/* an element whose own row is dead stays in the graph for its live copies */
-	for (uint32 i = 0; i < nwith; i++)
+	for (uint32 i = 0; i < vs->nchains; i++)
 	{
+		uint32 id = vs->chains[i];
 		HnswElementInfo info;
 
 		vacuum_delay_point();
-		if (MvvdHnswReadElement(hi, with_copies[i], &info) &&
-			MvvdHnswChainHasLive(hi, with_copies[i], info.next_copy))
+		if (IS_DELETED(vs, id) && MvvdHnswReadElement(hi, id, &info) &&
+			MvvdHnswChainHasLive(hi, id, info.next_copy))
 		{
-			CLEAR_DELETED(vs, with_copies[i]);
-			consider_entry(vs, with_copies[i], levels[i]);
+			CLEAR_BIT(vs->deleted, id);
+			if (vs->to_free)
+				CLEAR_BIT(vs->to_free, id);
+			consider_entry(vs, id, info.level);
 		}
 	}
+}
+
+/*
+ * Last pass: frees the places of the elements that left the graph and of dead copies (see
+ * free_space.c), once every live list that led to them is repaired.
+ */
+static void
+free_places(VacuumState *vs)
+{
+	if (vs->to_free == NULL)
+		return;
+	for (uint32 i = 0; i < vs->nchains; i++)
+	{
+		vacuum_delay_point();
+		MvvdHnswFreeChain(&vs->hi, vs->chains[i],
+						  IS_DELETED(vs, vs->chains[i]), vs->to_free);
+	}
+	MvvdHnswFreePlaces(&vs->hi, vs->to_free, vs->nelements, &vs->free_before);
 }
 
 /* Adds id to a candidate list unless present, deleted, or the base itself. */
@@ -534,6 +572,7 @@ start_vacuum(VacuumState *vs, Relation index)
 	vs->best_level = -1;
 	vs->deleted = palloc_extended(vs->nelements / 8 + 1,
 								  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	vs->free_before.lowest = MVVD_NO_ELEMENT;
 }
 
 /* ambulkdelete */
@@ -549,6 +588,10 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 	if (vs.nelements > 0)
 	{
+		/* multivector rows need consecutive places: theirs are not freed */
+		if (!vs.hi.multivector)
+			vs.to_free = palloc_extended(vs.nelements / 8 + 1,
+										 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		mark_deleted(&vs, callback, callback_state);
 		if (vs.newly_deleted > 0)
 		{
@@ -556,6 +599,7 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			repair_entry(&vs);
 		}
 		reconnect_all(&vs);
+		free_places(&vs);
 	}
 	stats->tuples_removed += vs.newly_deleted;
 	stats->num_index_tuples = vs.live;
