@@ -108,6 +108,9 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
   std::sort(candidates.begin(), candidates.end(), closer);
   auto kept = select_neighbors(candidates, max, link_distance_, dims_,
                                [&](std::size_t i) { return vector(candidates[i].id); });
+  if (level == 0 && distance_ != link_distance_)
+    fill_by_rank(kept, candidates.size(), max,
+                 [&](std::size_t i) { return distance_(base, vector(candidates[i].id), dims_); });
   for (std::size_t i = 0; i < kept.size(); ++i) l[1 + i] = candidates[kept[i]].id;
   l[0] = static_cast<std::uint32_t>(kept.size());
 }
@@ -149,6 +152,15 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
       for (std::size_t i : kept) own[1 + n++] = found[i].id;
       for (std::uint32_t e : earlier)
         if (n < max && std::find(own + 1, own + 1 + n, e) == own + 1 + n) own[1 + n++] = e;
+      if (l == 0 && distance_ != link_distance_) {
+        // filled up without links back (see fill_by_rank)
+        std::vector<std::size_t> more(kept);
+        fill_by_rank(more, found.size(), kept.size() + (max - n),
+                     [&](std::size_t i) { return distance_(q, vector(found[i].id), dims_); });
+        for (std::size_t j = kept.size(); j < more.size(); ++j)
+          if (std::find(own + 1, own + 1 + n, found[more[j]].id) == own + 1 + n)
+            own[1 + n++] = found[more[j]].id;
+      }
       own[0] = static_cast<std::uint32_t>(n);
     }
     for (std::size_t i : kept) connect(found[i].id, id, l);

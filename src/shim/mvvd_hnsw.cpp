@@ -161,10 +161,11 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
 }
 
 mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const float* vectors,
-                             int n, int max_keep, int* kept, int* n_kept,
-                             mvvd_error* err) noexcept {
+                             int n, int max_keep, int fill_to, int* kept, int* n_kept,
+                             int* n_chosen, mvvd_error* err) noexcept {
   return guarded(err, [&] {
-    mvvd::SearchDistance distance = mvvd::search_distance(metric_of(metric));
+    mvvd::Metric searched = metric_of(metric);
+    mvvd::SearchDistance distance = mvvd::search_distance(mvvd::link_metric(searched));
     std::vector<mvvd::Candidate> candidates;
     for (int i = 0; i < n; ++i)
       candidates.push_back({distance(base, vectors + static_cast<std::size_t>(i) * dims, dims),
@@ -173,6 +174,14 @@ mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const f
     auto chosen = mvvd::hnsw::select_neighbors(
         candidates, static_cast<std::size_t>(max_keep), distance, dims,
         [&](std::size_t i) { return vectors + std::size_t{candidates[i].id} * dims; });
+    *n_chosen = static_cast<int>(chosen.size());
+    if (mvvd::link_metric(searched) != searched && fill_to > 0) {
+      mvvd::SearchDistance rank = mvvd::search_distance(searched);
+      mvvd::hnsw::fill_by_rank(
+          chosen, candidates.size(), static_cast<std::size_t>(fill_to), [&](std::size_t i) {
+            return rank(base, vectors + std::size_t{candidates[i].id} * dims, dims);
+          });
+    }
     *n_kept = static_cast<int>(chosen.size());
     for (std::size_t i = 0; i < chosen.size(); ++i)
       kept[i] = static_cast<int>(candidates[chosen[i]].id);

@@ -71,12 +71,15 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
                                       int* counts, mvvd_error* err) MVVD_NOEXCEPT;
 
 /*
- * The heuristic over n candidates of a base element (vectors: n x dims): kept[0..*n_kept)
- * receives the indices of at most max_keep chosen, nearest first.
+ * The heuristic over n candidates of a base element (vectors: n x dims) in an index searched by
+ * metric (and linked by mvvd_link_metric of it): kept[0..*n_kept) receives the indices of at most
+ * max_keep chosen by the heuristic (*n_chosen of them), nearest first; where the two metrics
+ * differ, then up to fill_to in all, the others the search metric ranks best (see fill_by_rank in
+ * core/hnsw_select.hpp). kept has room for max(max_keep, fill_to).
  */
 mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const float* vectors,
-                             int n, int max_keep, int* kept, int* n_kept,
-                             mvvd_error* err) MVVD_NOEXCEPT;
+                             int n, int max_keep, int fill_to, int* kept, int* n_kept,
+                             int* n_chosen, mvvd_error* err) MVVD_NOEXCEPT;
 
 /* A graph built in memory: elements are added, then linked by several threads. */
 typedef struct mvvd_hnsw_builder mvvd_hnsw_builder;

@@ -120,7 +120,8 @@ TEST(Hnsw, InnerProductOnAllPositiveDataStaysReachable) {
   for (float& x : d.queries) x = u(rng);
   auto g = build(d, Metric::kInnerProduct, Params{16, 64}, 2);
   expect_well_formed(*g);
-  EXPECT_GE(mean_recall(*g, d, 10, 40), 0.85);
+  // 0.887 at ef 40 before level-0 lists were filled up by inner product (see fill_by_rank)
+  EXPECT_GE(mean_recall(*g, d, 10, 40), 0.93);
   EXPECT_GE(mean_recall(*g, d, 10, 1000), 0.99);
 }
 

@@ -85,11 +85,13 @@ relink_element(HnswIndex *hi, uint32 element, uint32 old_first,
 /*
  * Frees the chain of an element: all of it when the element leaves the graph (free_all: then
  * its copies are all dead, and no insert attaches to it), else its dead copies, which it first
- * unlinks. Marks what it frees in the bitmap to_free. A scan walking the chain meanwhile meets
- * either link, and both lead to records that stay as they are until no such scan remains.
+ * unlinks. Marks what it frees in the bitmap to_free (of ids below nelements: later ones are
+ * new, so live). A scan walking the chain meanwhile meets either link; both lead to records that
+ * no insert takes before the scan is done (see MvvdHnswFreePlaces).
  */
 void
-MvvdHnswFreeChain(HnswIndex *hi, uint32 element, bool free_all, uint8 *to_free)
+MvvdHnswFreeChain(HnswIndex *hi, uint32 element, bool free_all, uint8 *to_free,
+				  uint32 nelements)
 {
 	HnswElementInfo info;
 	uint32 *ids = NULL;
@@ -135,7 +137,7 @@ MvvdHnswFreeChain(HnswIndex *hi, uint32 element, bool free_all, uint8 *to_free)
 			next_live = ids[i];
 	}
 	for (int i = 0; i < n; i++)
-		if (!live[i])
+		if (!live[i] && ids[i] < nelements)
 			to_free[ids[i] >> 3] |= 1 << (ids[i] & 7);
 }
 
@@ -252,7 +254,7 @@ take(HnswIndex *hi, uint32 id, uint64 stamp, int *level, uint32 *upper_slot)
 	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 	for (int l = 1; l <= *level; l++)
-		MvvdHnswSetNeighbors(hi, id, l, &none, 0, false);
+		MvvdHnswSetNeighbors(hi, id, l, &none, 0, 0, false);
 	return true;
 }
 

@@ -163,7 +163,7 @@ bool MvvdHnswChainHasLive(HnswIndex *hi, uint32 element, uint32 first);
 
 /* free_space.c: reusing the places of deleted elements */
 void MvvdHnswFreeChain(HnswIndex *hi, uint32 element, bool free_all,
-					   uint8 *to_free);
+					   uint8 *to_free, uint32 nelements);
 /* Places that are free: how many, and the lowest id. */
 typedef struct HnswFreeCount
 {
@@ -182,9 +182,11 @@ uint32 MvvdHnswTakeFree(HnswIndex *hi, int *level, uint32 *upper_slot);
 	1 /* the heuristic may drop the new link or an old one */
 #define HNSW_LINK_FORCE 2 /* the new link stays, replacing the farthest */
 int MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
-							const uint32 *cands, int n, int max, uint32 *out);
+							const uint32 *cands, int n, int max, int fill_to,
+							uint32 *out, int *chosen);
 void MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level,
-						  const uint32 *ids, int n, bool keep_existing);
+						  const uint32 *ids, int nfirst, int n,
+						  bool keep_existing);
 bool MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 					  const float *new_vector, int how);
 int MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,

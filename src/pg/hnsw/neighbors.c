@@ -29,13 +29,15 @@ list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
 
 /*
  * The heuristic over n candidates of a base vector: kept[0..return) receives the indices of at
- * most max chosen, nearest first. The candidates' vectors are read from the pages, except the
- * last one's when last_vector is given (an element whose record may not be linked yet).
+ * most max chosen by the heuristic (*chosen of them), nearest first, then in an inner-product
+ * index up to fill_to in all (see mvvd_hnsw_select). The candidates' vectors are read from the
+ * pages, except the last one's when last_vector is given (an element whose record may not be
+ * linked yet).
  */
 static int
 select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
-				 const float *last_vector, int max, int *kept,
-				 const char *what)
+				 const float *last_vector, int max, int fill_to, int *kept,
+				 int *chosen, const char *what)
 {
 	int dims = hi->meta.dims;
 	float *vectors = palloc(sizeof(float) * dims * n);
@@ -48,8 +50,9 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
 	if (last_vector)
 		memcpy(vectors + (size_t) (n - 1) * dims, last_vector,
 			   sizeof(float) * dims);
-	MvvdReportStatus(mvvd_hnsw_select(hi->metric, dims, base, vectors, n, max,
-									  kept, &nkept, &err),
+	MvvdReportStatus(mvvd_hnsw_select(hi->meta.metric, dims, base, vectors, n,
+									  max, fill_to, kept, &nkept, chosen,
+									  &err),
 					 &err, what);
 	pfree(vectors);
 	return nkept;
@@ -57,11 +60,15 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
 
 /*
  * Chooses at most max neighbours among n candidates of an element (its vector given) by the
- * heuristic, into out; returns how many.
+ * heuristic, into out, and in an inner-product index fills a level-0 list up to fill_to (out
+ * has room for it; 0: no filling) with the candidates inner product ranks best, after them (see
+ * mvvd_hnsw_select). Returns how many in all; *chosen says how many the heuristic chose, the
+ * ones to link back.
  */
 int
 MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
-						const uint32 *cands, int n, int max, uint32 *out)
+						const uint32 *cands, int n, int max, int fill_to,
+						uint32 *out, int *chosen)
 {
 	int *kept;
 	int nkept;
@@ -69,26 +76,44 @@ MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
 	if (n <= max)
 	{
 		memcpy(out, cands, sizeof(uint32) * n);
+		*chosen = n;
 		return n;
 	}
-	kept = palloc(sizeof(int) * n);
-	nkept = select_neighbors(hi, vector, cands, n, NULL, max, kept,
-							 "choosing HNSW neighbours");
+	kept = palloc(sizeof(int) * Max(n, fill_to));
+	nkept = select_neighbors(hi, vector, cands, n, NULL, max, fill_to, kept,
+							 chosen, "choosing HNSW neighbours");
 	for (int i = 0; i < nkept; i++)
 		out[i] = cands[kept[i]];
 	pfree(kept);
 	return nkept;
 }
 
+/* Appends to ids (total of capacity) those of more it does not hold yet, while there is room. */
+static int
+merge_ids(uint32 *ids, int total, int capacity, const uint32 *more, int n)
+{
+	for (int i = 0; i < n && total < capacity; i++)
+	{
+		bool present = false;
+
+		for (int j = 0; j < total && !present; j++)
+			present = ids[j] == more[i];
+		if (!present)
+			ids[total++] = more[i];
+	}
+	return total;
+}
+
 /*
  * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
- * stay after the new ones (up to the list's capacity): a concurrent insert that reached a new
- * element through its upper levels may have linked itself there before the element's own
- * search on this level finished.
+ * stay after the first nfirst new ones and before the rest (up to the list's capacity): a
+ * concurrent insert that reached a new element through its upper levels may have linked itself
+ * there before the element's own search on this level finished, and that link may be its only
+ * way in, unlike the ids a list is filled up with (see MvvdHnswChooseNeighbors).
  */
 void
 MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
-					 int n, bool keep_existing)
+					 int nfirst, int n, bool keep_existing)
 {
 	HnswPlace place;
 	Buffer buf;
@@ -106,22 +131,12 @@ MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 	list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, level,
 						  place, &capacity);
 	merged = palloc(sizeof(uint32) * capacity);
-	total = Min(n, capacity);
+	total = Min(nfirst, capacity);
 	memcpy(merged, ids, total * sizeof(uint32));
 	if (keep_existing)
-	{
-		int earlier = MvvdHnswListLength(list, capacity);
-
-		for (int i = 0; i < earlier && total < capacity; i++)
-		{
-			bool present = false;
-
-			for (int j = 0; j < total && !present; j++)
-				present = merged[j] == list[i];
-			if (!present)
-				merged[total++] = list[i];
-		}
-	}
+		total = merge_ids(merged, total, capacity, list,
+						  MvvdHnswListLength(list, capacity));
+	total = merge_ids(merged, total, capacity, ids + nfirst, n - nfirst);
 	MvvdHnswWriteList(list, capacity, merged, total);
 	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
@@ -130,10 +145,10 @@ MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 
 /*
  * The ids the heuristic keeps of a full list (n ids, its capacity) plus new_id, which is forced
- * in if `how` says so.
+ * in if `how` says so; on level 0 of an inner-product index, filled up (see mvvd_hnsw_select).
  */
 static int
-prune_list(HnswIndex *hi, uint32 base, const uint32 *list, int n,
+prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 		   uint32 new_id, const float *new_vector, int how, uint32 *chosen,
 		   bool *kept_new)
 {
@@ -141,11 +156,13 @@ prune_list(HnswIndex *hi, uint32 base, const uint32 *list, int n,
 	uint32 *ids = palloc(sizeof(uint32) * (n + 1));
 	int *kept = palloc(sizeof(int) * (n + 1));
 	int nkept;
+	int chosen_count;
 
 	memcpy(ids, list, n * sizeof(uint32));
 	ids[n] = new_id;
 	MvvdHnswReadVector(hi, base, base_vector);
-	nkept = select_neighbors(hi, base_vector, ids, n + 1, new_vector, n, kept,
+	nkept = select_neighbors(hi, base_vector, ids, n + 1, new_vector, n,
+							 level == 0 ? n : 0, kept, &chosen_count,
 							 "pruning HNSW neighbours");
 	*kept_new = false;
 	for (int i = 0; i < nkept; i++)
@@ -210,8 +227,8 @@ MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 	else
 	{
 		uint32 *chosen = palloc(sizeof(uint32) * (n + 1));
-		int nkept = prune_list(hi, base, list, n, new_id, new_vector, how,
-							   chosen, &kept_new);
+		int nkept = prune_list(hi, base, level, list, n, new_id, new_vector,
+							   how, chosen, &kept_new);
 
 		MvvdHnswEditStart(&edit, hi);
 		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, level,

@@ -178,7 +178,8 @@ free_places(VacuumState *vs)
 	{
 		vacuum_delay_point();
 		MvvdHnswFreeChain(&vs->hi, vs->chains[i],
-						  IS_DELETED(vs, vs->chains[i]), vs->to_free);
+						  IS_DELETED(vs, vs->chains[i]), vs->to_free,
+						  vs->nelements);
 	}
 	MvvdHnswFreePlaces(&vs->hi, vs->to_free, vs->nelements, &vs->free_before);
 }
@@ -276,6 +277,7 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 	int ncands = 0;
 	bool searched = false;
 	int nchosen;
+	int nback;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -322,10 +324,11 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 						  es->id);
 		searched = true;
 	}
-	nchosen = MvvdHnswChooseNeighbors(hi, es->vector, cands, ncands, max, hop);
-	MvvdHnswSetNeighbors(hi, es->id, level, hop, nchosen, false);
+	nchosen = MvvdHnswChooseNeighbors(hi, es->vector, cands, ncands, max,
+									  level == 0 ? max : 0, hop, &nback);
+	MvvdHnswSetNeighbors(hi, es->id, level, hop, nchosen, nchosen, false);
 	if (searched)
-		MvvdHnswLinkBackAll(hi, hop, nchosen, level, es->id, es->vector,
+		MvvdHnswLinkBackAll(hi, hop, nback, level, es->id, es->vector,
 							HNSW_LINK_PRUNE, false);
 }
 
