@@ -27,12 +27,16 @@ typedef struct BufferHints
 static BufferHints hint_cache[HINT_SLOTS];
 static uint64 hint_clock;
 
-/* The hint array of an index (sized to its current length), from the backend's cache. */
+/*
+ * The hint array of an index (sized to the chunks its metapage lists: no system call to ask the
+ * file's length on every scan), from the backend's cache.
+ */
 void
 MvvdHnswAttachHints(HnswIndex *hi)
 {
 	MvvdRelFile node = MvvdRelFileOf(hi->rel);
-	BlockNumber nblocks = RelationGetNumberOfBlocks(hi->rel);
+	BlockNumber nblocks =
+		MvvdHnswChunkStart(&hi->meta.layout, hi->meta.chunks);
 	BufferHints *slot = NULL;
 
 	hi->hints = NULL;
