@@ -24,7 +24,7 @@ PG_FUNCTION_INFO_V1(mvvd_hnsw_handler);
 int mvvd_hnsw_ef_search = 40;
 int mvvd_hnsw_iterative_scan = MVVD_SCAN_STRICT;
 int mvvd_hnsw_max_scan_tuples = 20000;
-int mvvd_hnsw_candidates = 100;
+int mvvd_hnsw_candidates = 200;
 
 static relopt_kind hnsw_relopt_kind;
 
@@ -81,7 +81,7 @@ MvvdHnswInitGucs(void)
 		"Larger finds more of the true best rows and takes longer; an "
 		"iterative "
 		"scan gathers as many more as it needs.",
-		&mvvd_hnsw_candidates, 100, 1, 10000, PGC_USERSET, 0, NULL, NULL,
+		&mvvd_hnsw_candidates, 200, 1, 10000, PGC_USERSET, 0, NULL, NULL,
 		NULL);
 }
 
