@@ -235,9 +235,12 @@ update_entry(HnswIndex *hi, uint32 id, int level, bool only_if_empty)
 }
 
 /*
- * Moves the elements VACUUM did not mark deleted to the front of a candidate list (untouched if
- * there are none); returns their count. Searches pass through deleted elements, but linking a new element to one would give it
- * a neighbour that leads nowhere it could not reach already, and cost it a slot.
+ * Moves the elements that stay in the graph to the front of a candidate list (untouched if
+ * there are none); returns their count. Searches pass through deleted elements, but linking a
+ * new element to one would give it a neighbour that leads nowhere it could not reach already,
+ * and cost it a slot. An element whose own row is dead stays while one of its copies lives (an
+ * UPDATE of another column makes every row such a one; linking only to the few new elements
+ * then left the next rows with one or two links each).
  */
 static int
 keep_live(HnswIndex *hi, uint32 *ids, int n)
@@ -248,8 +251,12 @@ keep_live(HnswIndex *hi, uint32 *ids, int n)
 	{
 		HnswElementInfo info;
 
-		if (MvvdHnswReadElement(hi, ids[i], &info) &&
-			!(info.flags & HNSW_RECORD_DELETED))
+		if (!MvvdHnswReadElement(hi, ids[i], &info) ||
+			(info.flags & (HNSW_RECORD_FREE | HNSW_RECORD_COPY)))
+			continue;
+		if (!(info.flags & HNSW_RECORD_DELETED) ||
+			(info.next_copy != MVVD_NO_ELEMENT &&
+			 MvvdHnswChainHasLive(hi, ids[i], info.next_copy)))
 			ids[left++] = ids[i];
 	}
 	return left;
