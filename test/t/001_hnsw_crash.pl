@@ -1,7 +1,9 @@
 
 # Crash recovery of an mvvd_hnsw index: several clients insert rows (each its own committed
 # transaction) while the server is stopped in immediate mode; after WAL replay the index must pass
-# mvvd_hnsw_check without errors and find every committed row when searching for its own vector.
+# mvvd_hnsw_check without errors, hold every committed row, and find all but at most one in a
+# thousand when searching for its own vector (a graph search is approximate: a CI run once missed
+# one row of 5,824 that a scan of the whole index returned).
 
 use strict;
 use warnings;
@@ -9,6 +11,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use List::Util qw(max);
 use IPC::Run;
 use Time::HiRes qw(sleep);
 
@@ -77,10 +80,22 @@ sub check_index
 	note("$label: $found of $total rows found by their own vector"
 		  . ($found == $total ? '' : " (missed ids: $missed; $refound of them found at ef_search 1000)")
 		  . "; elements reported unreachable: $unreachable");
-	# An element no search can reach (all its in-links pruned by concurrent inserts) is a matter
-	# of graph quality, which mvvd_hnsw_check reports; a row missing from the index is not.
-	cmp_ok($total - $found - $refound, '<=', $unreachable,
-		"$label: every row is found by its own vector, or is an element the check reports unreachable");
+	# A row missing from the index would be data loss: every row must be in it, which a scan
+	# with a NULL query (every element in storage order) shows. A row no search finds (its
+	# element out of reach, or only reachable along a path a beam does not follow) is a matter of
+	# graph quality: a few per thousand at most.
+	like(
+		$node->safe_psql('postgres',
+			"SET enable_seqscan = off; EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY emb <-> (SELECT NULL::vector) LIMIT 1000000"),
+		qr/Index Scan using t_emb_idx/,
+		"$label: the NULL-query scan reads the index");
+	my $absent = $node->safe_psql('postgres',
+		"SET enable_seqscan = off;
+		 SELECT count(*) FROM t WHERE id NOT IN
+		   (SELECT id FROM (SELECT id FROM t ORDER BY emb <-> (SELECT NULL::vector) LIMIT 1000000) a)");
+	is($absent, '0', "$label: every row is in the index");
+	cmp_ok($total - $found - $refound, '<=', max(1, $total / 1000),
+		"$label: at most one row per thousand (or one) is not found by its own vector");
 	return $total;
 }
 
