@@ -550,7 +550,14 @@ reconnect(VacuumState *vs)
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (linked > 0)
+		{
+			/*
+			 * Its island's own links to it are no way in from the entry point: the link
+			 * just made is its only one, which no later in-place link may take.
+			 */
+			in_links[id] = 1;
 			MvvdHnswMarkReachable(hi, id, vs->nelements, reached, queue);
+		}
 	}
 	MemoryContextDelete(tmp);
 	return forced;
