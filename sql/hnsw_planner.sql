@@ -24,21 +24,27 @@ EXPLAIN (COSTS OFF) SELECT id FROM plan_rows WHERE category = 4
 	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 10;
 
 CREATE INDEX plan_rows_v ON plan_rows USING mvvd_hnsw (v vector_l2_ops);
--- a bound that 20 rows are within
+-- a bound that 20 rows are within, found exactly (with no index)
+SET enable_indexscan = off;
+SET enable_bitmapscan = off;
 CREATE TEMP TABLE plan_bound AS SELECT max(d) + 1e-6 AS r FROM (SELECT v <-> (SELECT v FROM plan_query) AS d
 	FROM plan_rows ORDER BY d LIMIT 20) t;
+RESET enable_indexscan;
+RESET enable_bitmapscan;
 -- a distance bound under ORDER BY the same distance uses the index
 EXPLAIN (COSTS OFF) SELECT id FROM plan_rows WHERE v <-> (SELECT v FROM plan_query) < (SELECT r FROM plan_bound)
 	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 50;
 -- every row within the bound comes back, nearest first (an iterative scan goes on until the
--- bound rejects what it finds)
+-- bound rejects what it finds; a beam wide enough that a strict-order scan meets none of them
+-- late, on this data where the default beam finds about 86% of the true nearest)
 SET enable_seqscan = off;
+SET mvvd.hnsw_ef_search = 100;
 SELECT count(*) AS within_bound,
-	count(*) = (SELECT count(*) FROM plan_rows WHERE v <-> (SELECT v FROM plan_query) < (SELECT r FROM plan_bound))
-		AS all_within_bound_found
+	count(*) = 20 AS all_within_bound_found
 FROM (SELECT id FROM plan_rows WHERE v <-> (SELECT v FROM plan_query) < (SELECT r FROM plan_bound)
 	ORDER BY v <-> (SELECT v FROM plan_query) LIMIT 50) t;
 RESET enable_seqscan;
+RESET mvvd.hnsw_ef_search;
 DROP TABLE plan_rows;
 
 -- On small tables the index is chosen when it is the faster plan: at 384 dimensions (vectors in

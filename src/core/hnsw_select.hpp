@@ -16,6 +16,17 @@
 
 namespace mvvd::hnsw {
 
+// The heuristic prunes a candidate only when a kept neighbour is clearly closer to it than the
+// base element is: by this factor on the link distance (squared for L2, so about 1.1 there; the
+// relaxed rule of DiskANN's Vamana graph uses 1.2). Lists keep a few nearly redundant links more,
+// which a search with a short beam needs. Fashion-MNIST (60,000 x 784, m 16, ef_construction 64,
+// in-memory graph, one run): recall@10 at ef_search 10/20/40 0.926/0.976/0.992 with the plain
+// rule, 0.962/0.988/0.996 with 1.2 at about the same speed at ef_search 10; 1.44 cost recall on
+// L1 and clustered data, 1.69 and 2.0 cost recall on Fashion-MNIST too. (New elements keeping
+// up to their list's capacity rather than m added a little recall but let equal vectors fill
+// each other's lists and cut themselves off.)
+inline constexpr float kPruneSlack = 1.2f;
+
 // candidates: sorted nearest first by distance to the base element; vector_of(i) gives the
 // vector of candidates[i]. Returns the indices (into candidates) of at most max_keep chosen ones.
 template <class VectorOf>
@@ -31,7 +42,7 @@ std::vector<std::size_t> select_neighbors(const std::vector<Candidate>& candidat
     const float* v = vector_of(i);
     bool diverse = true;
     for (std::size_t j : kept) {
-      if (distance(v, vector_of(j), dims) < candidates[i].distance) {
+      if (kPruneSlack * distance(v, vector_of(j), dims) < candidates[i].distance) {
         diverse = false;
         break;
       }

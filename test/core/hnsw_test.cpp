@@ -395,5 +395,23 @@ TEST(HnswSelect, AddNeighborAppendsThenPrunes) {
   EXPECT_EQ(add_neighbor(base.data(), ids, vecs.data(), 11, far, 3, Metric::kL2, 2), ids);
 }
 
+TEST(HnswSelect, PrunesOnlyWhatAKeptNeighbourClearlyShadows) {
+  // base at the origin, a kept neighbour at (1, 0); squared L2 distances
+  std::vector<float> vecs{1,     0,     // 0: nearest, kept
+                          1.2f,  0.1f,  // 1: 0.05 from 0 against 1.45 from base: shadowed
+                          0.55f, 1,     // 2: 1.2025 from 0 against 1.3025: within the slack, kept
+                          1,     0};    // 3: a duplicate of 0: shadowed
+  std::vector<float> base{0, 0};
+  SearchDistance l2 = search_distance(Metric::kL2);
+  std::vector<Candidate> candidates;
+  for (std::uint32_t i = 0; i < 4; ++i) candidates.push_back({l2(base.data(), &vecs[2 * i], 2), i});
+  std::sort(candidates.begin(), candidates.end(), closer);
+  auto kept = select_neighbors(candidates, 3, l2, 2,
+                               [&](std::size_t i) { return &vecs[2 * candidates[i].id]; });
+  std::set<std::uint32_t> ids;
+  for (std::size_t i : kept) ids.insert(candidates[i].id);
+  EXPECT_EQ(ids, (std::set<std::uint32_t>{0, 2}));
+}
+
 }  // namespace
 }  // namespace mvvd::hnsw
