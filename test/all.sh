@@ -80,7 +80,7 @@ fi
 tally "pg_regress files" "$ok" "$bad"
 mvvd_cluster_stop
 
-step "TAP (crash recovery, streaming standby, same names, format version, concurrent inserts)"
+step "TAP (crash recovery, streaming standby, same names, format version, concurrent inserts, space reuse, places taken during VACUUM)"
 status=0
 bash test/tap.sh 2>&1 | tee "$LOGS/tap.out" || status=$?
 ok=$(grep -c -E '^ok [0-9]+' "$LOGS/tap.out" || true)

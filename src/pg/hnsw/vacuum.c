@@ -27,6 +27,8 @@ typedef struct VacuumState
 	HnswIndex hi;
 	uint8 *deleted; /* bitmap over element ids: not a live graph element */
 	uint8 *to_free; /* bitmap: records to flag FREE (NULL: none are freed) */
+	uint8 *
+		was_free; /* bitmap: records FREE in pass 1 (inserts may take them since) */
 	uint32 nelements;
 	double live;
 	double newly_deleted;
@@ -65,6 +67,7 @@ note_record(VacuumState *vs, uint32 id, const HnswRecord *rec)
 	if (rec->flags & HNSW_RECORD_FREE)
 	{
 		SET_DELETED(vs, id);
+		SET_BIT(vs->was_free, id);
 		vs->free_before.count++;
 		vs->free_before.lowest = Min(vs->free_before.lowest, id);
 		return;
@@ -184,6 +187,29 @@ free_places(VacuumState *vs)
 	MvvdHnswFreePlaces(&vs->hi, vs->to_free, vs->nelements, &vs->free_before);
 }
 
+/*
+ * Whether a list's link leads to no live element. Nothing links to a free place, so a link to
+ * one that was free in pass 1 was made by an insert that took the place since: that element
+ * lives, and counts as live from now on (its links are not repaired away).
+ */
+static bool
+links_to_gone(VacuumState *vs, uint32 id)
+{
+	HnswElementInfo info;
+
+	if (id >= vs->nelements || !IS_DELETED(vs, id))
+		return false;
+	if (BIT_IS_SET(vs->was_free, id) &&
+		MvvdHnswReadElement(&vs->hi, id, &info) &&
+		!(info.flags & HNSW_RECORD_FREE))
+	{
+		CLEAR_BIT(vs->was_free, id);
+		CLEAR_BIT(vs->deleted, id);
+		return false;
+	}
+	return true;
+}
+
 /* Adds id to a candidate list unless present, deleted, or the base itself. */
 static void
 add_candidate(VacuumState *vs, uint32 *cands, int *n, uint32 id, uint32 base)
@@ -281,7 +307,7 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 
 	for (int i = 0; i < n; i++)
 	{
-		if (list[i] < vs->nelements && IS_DELETED(vs, list[i]))
+		if (links_to_gone(vs, list[i]))
 		{
 			if (nexpand < REPAIR_EXPAND)
 				expand[nexpand++] = list[i];
@@ -368,7 +394,7 @@ repair_graph(VacuumState *vs)
 			bool broken = false;
 
 			for (int i = 0; i < n && !broken; i++)
-				broken = list[i] < vs->nelements && IS_DELETED(vs, list[i]);
+				broken = links_to_gone(vs, list[i]);
 			if (!broken)
 				continue;
 			if (!have_vector)
@@ -582,6 +608,8 @@ start_vacuum(VacuumState *vs, Relation index)
 	vs->best_level = -1;
 	vs->deleted = palloc_extended(vs->nelements / 8 + 1,
 								  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	vs->was_free = palloc_extended(vs->nelements / 8 + 1,
+								   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	vs->free_before.lowest = MVVD_NO_ELEMENT;
 }
 
@@ -615,6 +643,7 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	stats->num_index_tuples = vs.live;
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	pfree(vs.deleted);
+	pfree(vs.was_free);
 	return stats;
 }
 
@@ -636,6 +665,7 @@ mvvd_hnsw_vacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 			reconnect_all(&vs);
 		}
 		pfree(vs.deleted);
+		pfree(vs.was_free);
 		stats =
 			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 		stats->num_index_tuples = info->num_heap_tuples;
