@@ -98,6 +98,7 @@ class MemoryGraph {
   std::vector<std::uint64_t> payloads_;
   std::vector<std::uint32_t> level0_;
   std::vector<std::vector<std::uint32_t>> upper_;  // levels 1..L, each 1 + m entries
+  std::size_t upper_bytes_ = 0;  // of upper_'s lists, kept as they are added (memory_bytes)
   std::unique_ptr<std::mutex[]> locks_;
   std::mutex entry_lock_;
   std::uint32_t entry_ = kNoElement;

@@ -161,7 +161,7 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
 }
 
 mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const float* vectors,
-                             int n, int max_keep, int fill_to, int* kept, int* n_kept,
+                             int n, int max_keep, int fill_to, int choosing, int* kept, int* n_kept,
                              int* n_chosen, mvvd_error* err) noexcept {
   return guarded(err, [&] {
     mvvd::Metric searched = metric_of(metric);
@@ -173,7 +173,8 @@ mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const f
     std::sort(candidates.begin(), candidates.end(), mvvd::closer);
     auto chosen = mvvd::hnsw::select_neighbors(
         candidates, static_cast<std::size_t>(max_keep), distance, dims,
-        [&](std::size_t i) { return vectors + std::size_t{candidates[i].id} * dims; });
+        [&](std::size_t i) { return vectors + std::size_t{candidates[i].id} * dims; },
+        choosing ? mvvd::hnsw::kChoosingSlack : mvvd::hnsw::kPruningSlack);
     *n_chosen = static_cast<int>(chosen.size());
     if (mvvd::link_metric(searched) != searched && fill_to > 0) {
       mvvd::SearchDistance rank = mvvd::search_distance(searched);

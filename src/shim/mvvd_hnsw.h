@@ -75,10 +75,12 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
  * metric (and linked by mvvd_link_metric of it): kept[0..*n_kept) receives the indices of at most
  * max_keep chosen by the heuristic (*n_chosen of them), nearest first; where the two metrics
  * differ, then up to fill_to in all, the others the search metric ranks best (see fill_by_rank in
- * core/hnsw_select.hpp). kept has room for max(max_keep, fill_to).
+ * core/hnsw_select.hpp). kept has room for max(max_keep, fill_to). choosing: nonzero when the
+ * base element chooses its own list (the heuristic's slack, see kChoosingSlack), zero when a full
+ * list is pruned.
  */
 mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const float* vectors,
-                             int n, int max_keep, int fill_to, int* kept, int* n_kept,
+                             int n, int max_keep, int fill_to, int choosing, int* kept, int* n_kept,
                              int* n_chosen, mvvd_error* err) MVVD_NOEXCEPT;
 
 /* A graph built in memory: elements are added, then linked by several threads. */

@@ -406,11 +406,16 @@ TEST(HnswSelect, PrunesOnlyWhatAKeptNeighbourClearlyShadows) {
   std::vector<Candidate> candidates;
   for (std::uint32_t i = 0; i < 4; ++i) candidates.push_back({l2(base.data(), &vecs[2 * i], 2), i});
   std::sort(candidates.begin(), candidates.end(), closer);
-  auto kept = select_neighbors(candidates, 3, l2, 2,
-                               [&](std::size_t i) { return &vecs[2 * candidates[i].id]; });
-  std::set<std::uint32_t> ids;
-  for (std::size_t i : kept) ids.insert(candidates[i].id);
-  EXPECT_EQ(ids, (std::set<std::uint32_t>{0, 2}));
+  auto kept_ids = [&](float slack) {
+    auto kept = select_neighbors(
+        candidates, 3, l2, 2, [&](std::size_t i) { return &vecs[2 * candidates[i].id]; }, slack);
+    std::set<std::uint32_t> ids;
+    for (std::size_t i : kept) ids.insert(candidates[i].id);
+    return ids;
+  };
+  EXPECT_EQ(kept_ids(kChoosingSlack), (std::set<std::uint32_t>{0, 2}));
+  // pruning a full list by the plain rule drops 2 as well
+  EXPECT_EQ(kept_ids(kPruningSlack), (std::set<std::uint32_t>{0}));
 }
 
 }  // namespace

@@ -32,12 +32,12 @@ list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
  * most max chosen by the heuristic (*chosen of them), nearest first, then in an inner-product
  * index up to fill_to in all (see mvvd_hnsw_select). The candidates' vectors are read from the
  * pages, except the last one's when last_vector is given (an element whose record may not be
- * linked yet).
+ * linked yet). choosing: the base element chooses its own list, else a full list is pruned.
  */
 static int
 select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
-				 const float *last_vector, int max, int fill_to, int *kept,
-				 int *chosen, const char *what)
+				 const float *last_vector, int max, int fill_to, bool choosing,
+				 int *kept, int *chosen, const char *what)
 {
 	int dims = hi->meta.dims;
 	float *vectors = palloc(sizeof(float) * dims * n);
@@ -51,8 +51,8 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
 		memcpy(vectors + (size_t) (n - 1) * dims, last_vector,
 			   sizeof(float) * dims);
 	MvvdReportStatus(mvvd_hnsw_select(hi->meta.metric, dims, base, vectors, n,
-									  max, fill_to, kept, &nkept, chosen,
-									  &err),
+									  max, fill_to, choosing, kept, &nkept,
+									  chosen, &err),
 					 &err, what);
 	pfree(vectors);
 	return nkept;
@@ -80,8 +80,8 @@ MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
 		return n;
 	}
 	kept = palloc(sizeof(int) * Max(n, fill_to));
-	nkept = select_neighbors(hi, vector, cands, n, NULL, max, fill_to, kept,
-							 chosen, "choosing HNSW neighbours");
+	nkept = select_neighbors(hi, vector, cands, n, NULL, max, fill_to, true,
+							 kept, chosen, "choosing HNSW neighbours");
 	for (int i = 0; i < nkept; i++)
 		out[i] = cands[kept[i]];
 	pfree(kept);
@@ -162,7 +162,7 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 	ids[n] = new_id;
 	MvvdHnswReadVector(hi, base, base_vector);
 	nkept = select_neighbors(hi, base_vector, ids, n + 1, new_vector, n,
-							 level == 0 ? n : 0, kept, &chosen_count,
+							 level == 0 ? n : 0, false, kept, &chosen_count,
 							 "pruning HNSW neighbours");
 	*kept_new = false;
 	for (int i = 0; i < nkept; i++)
