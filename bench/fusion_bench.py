@@ -2,7 +2,8 @@
 """Benchmark of mvvd_search (weighted cross-field top-k) through PostgreSQL.
 
 Part 1, two unrelated fields: items(id, a vector(128), b vector(128)) from the team's Gaussian
-mixture with seeds 42 and 43 (100k rows by default), cosine indexes on both, weights 0.7 / 0.3.
+mixture with seeds 42 and 43 (100k rows by default), or from two real data sets (--fields, e.g.
+word embeddings and image vectors, paired row by row), cosine indexes on both, weights 0.7 / 0.3.
 For the same queries, in one run, single client, prepared statements with binary parameters:
   - one single-field HNSW query (ORDER BY a <=> q LIMIT 10), the floor;
   - mvvd_search (the threshold algorithm over both indexes);
@@ -41,7 +42,8 @@ import time
 
 import numpy as np
 
-from sql_bench import connect, first_error_line, gmm_dataset, log, register_vector_dumper, unit_rows
+from sql_bench import (connect, first_error_line, gmm_dataset, log, read_matrix,
+                       register_vector_dumper, unit_rows)
 
 DATABASE = "bench_fusion"
 MFEAT_VIEWS = ("fou", "fac", "kar", "pix", "zer", "mor")
@@ -229,10 +231,21 @@ def search_sql(fields, k):
 # Part 1: two unrelated fields
 
 
+def field_data(args):
+    """The two fields' rows and queries: from --fields files, else the seeded mixture."""
+    if not args.fields:
+        log(f"[two fields] {args.n} x {args.dim} per field, seeds 42 and 43")
+        return (*gmm_dataset(args.n, args.dim, args.nq, 100, 42, 2.0),
+                *gmm_dataset(args.n, args.dim, args.nq, 100, 43, 2.0))
+    a, qa, b, qb = (read_matrix(path) for path in args.fields)
+    n, nq = min(args.n, len(a), len(b)), min(args.nq, len(qa), len(qb))
+    log(f"[two fields] {n} rows of {a.shape[1]}-d and {b.shape[1]}-d from {args.fields[0]} "
+        f"and {args.fields[2]}, {nq} queries")
+    return a[:n], qa[:nq], b[:n], qb[:nq]
+
+
 def two_fields(conn, args):
-    log(f"[two fields] {args.n} x {args.dim} per field, seeds 42 and 43")
-    a, qa = gmm_dataset(args.n, args.dim, args.nq, 100, 42, 2.0)
-    b, qb = gmm_dataset(args.n, args.dim, args.nq, 100, 43, 2.0)
+    a, qa, b, qb = field_data(args)
     load_table(conn, "items", {"a": a, "b": b}, args.skip_load)
     build_indexes(conn, "items", ("a", "b"))
     wa, wb = args.weights
@@ -392,6 +405,9 @@ def parse_args(argv):
     p.add_argument("--dsn", default="", help="libpq connection string (default: environment)")
     p.add_argument("--n", type=int, default=100000)
     p.add_argument("--dim", type=int, default=128)
+    p.add_argument("--fields", type=lambda s: s.split(","), metavar="A,QA,B,QB",
+                   help="real fields instead of the mixture: rows and queries of field a, then "
+                        "of field b (.npy or .fvecs; row i of both files is one table row)")
     p.add_argument("--nq", type=int, default=200)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--weights", type=lambda s: [float(x) for x in s.split(",")], default=[0.7, 0.3])
@@ -400,7 +416,10 @@ def parse_args(argv):
     p.add_argument("--mfeat", default=DEFAULT_MFEAT, help="mfeat directory, or 'none'")
     p.add_argument("--skip-load", action="store_true", help="reuse tables of the right size")
     p.add_argument("--json", help="also write the figures to this file")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.fields and len(args.fields) != 4:
+        p.error("--fields takes four files: A,QA,B,QB")
+    return args
 
 
 def main(argv):
