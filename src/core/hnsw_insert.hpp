@@ -66,7 +66,7 @@ bool find_neighbors(Graph& graph, const Params& params, Metric metric, std::size
     if (!graph.vectors(ids.data(), ids.size(), vectors.data())) return false;
     auto kept = select_neighbors(
         found[l], static_cast<std::size_t>(params.m), distance, dims,
-        [&](std::size_t i) { return &vectors[i * dims]; }, kChoosingSlack);
+        [&](std::size_t i) { return &vectors[i * dims]; }, kPruningSlack);
     for (std::size_t i : kept) chosen[l].push_back(found[l][i].id);
   }
   return true;

@@ -1,22 +1,40 @@
 #include "hnsw_memory_graph.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "hnsw_select.hpp"
 
 namespace mvvd::hnsw {
+
+namespace {
+
+// Cosine distance of unit vectors: 1 - a.b (the inner-product distance is -a.b).
+float unit_cosine(const float* a, const float* b, std::size_t n) {
+  static const SearchDistance inner_product = search_distance(Metric::kInnerProduct);
+  return 1.0f + inner_product(a, b, n);
+}
+
+SearchDistance link_distance_of(Metric metric) {
+  return link_metric(metric) == Metric::kCosine ? unit_cosine
+                                                : search_distance(link_metric(metric));
+}
+
+}  // namespace
 
 MemoryGraph::MemoryGraph(std::size_t dims, Params params, Metric metric)
     : dims_(dims),
       params_(params),
       metric_(metric),
       distance_(search_distance(metric)),
-      link_distance_(search_distance(link_metric(metric))),
+      link_distance_(link_distance_of(metric)),
+      fills_(link_metric(metric) != metric),
       level0_stride_(1 + static_cast<std::size_t>(params.max_neighbors(0))),
       locks_(new std::mutex[kLockStripes]) {}
 
 void MemoryGraph::reserve(std::size_t n) {
   vectors_.reserve(n * dims_);
+  if (link_metric(metric_) == Metric::kCosine) unit_vectors_.reserve(n * dims_);
   levels_.reserve(n);
   payloads_.reserve(n);
   level0_.reserve(n * level0_stride_);
@@ -26,6 +44,14 @@ std::uint32_t MemoryGraph::add(const float* vector, int level, std::uint64_t pay
   auto id = static_cast<std::uint32_t>(levels_.size());
   if (levels_.size() == levels_.capacity()) reserve(levels_.size() + levels_.size() / 8 + 1024);
   vectors_.insert(vectors_.end(), vector, vector + dims_);
+  if (link_metric(metric_) == Metric::kCosine) {
+    double norm = 0.0;
+    for (std::size_t i = 0; i < dims_; ++i) norm += double{vector[i]} * vector[i];
+    // a zero vector has no direction (its cosine distance is NaN); it stays zero
+    const double scale = norm > 0.0 ? 1.0 / std::sqrt(norm) : 0.0;
+    for (std::size_t i = 0; i < dims_; ++i)
+      unit_vectors_.push_back(static_cast<float>(vector[i] * scale));
+  }
   levels_.push_back(static_cast<std::uint8_t>(level));
   payloads_.push_back(payload);
   level0_.resize(level0_.size() + level0_stride_, 0);
@@ -54,16 +80,17 @@ const std::uint32_t* MemoryGraph::neighbors(std::uint32_t id, int level, std::si
 
 std::size_t MemoryGraph::bytes_per_element() const {
   // vector, level-0 list, level, payload, plus upper levels for the 1/(m-1) that have them
-  return dims_ * sizeof(float) + level0_stride_ * sizeof(std::uint32_t) + 1 + 8 +
+  const std::size_t copies = link_metric(metric_) == Metric::kCosine ? 2 : 1;
+  return copies * dims_ * sizeof(float) + level0_stride_ * sizeof(std::uint32_t) + 1 + 8 +
          (1 + params_.m) * sizeof(std::uint32_t) / std::max(1, params_.m - 1) + 1;
 }
 
 // Asked once per row the build collects: constant time (summing the upper lists here made
 // collecting quadratic; it was a fifth of a 100,000-row build).
 std::size_t MemoryGraph::memory_bytes() const {
-  return vectors_.capacity() * sizeof(float) + level0_.capacity() * sizeof(std::uint32_t) +
-         levels_.capacity() + payloads_.capacity() * 8 + upper_.capacity() * sizeof(upper_[0]) +
-         upper_bytes_;
+  return (vectors_.capacity() + unit_vectors_.capacity()) * sizeof(float) +
+         level0_.capacity() * sizeof(std::uint32_t) + levels_.capacity() +
+         payloads_.capacity() * 8 + upper_.capacity() * sizeof(upper_[0]) + upper_bytes_;
 }
 
 bool MemoryGraph::View::neighbors(std::uint32_t id, int level, std::vector<std::uint32_t>& out) {
@@ -82,8 +109,10 @@ bool MemoryGraph::View::neighbors(std::uint32_t id, int level, std::vector<std::
 
 bool MemoryGraph::View::distances(const std::uint32_t* ids, std::size_t n, float* out) {
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 1 < n) __builtin_prefetch(g_.vector(ids[i + 1]));
-    out[i] = distance_(query_, g_.vector(ids[i]), g_.dims_);
+    const float* (MemoryGraph::*vector)(std::uint32_t) const =
+        linking_ ? &MemoryGraph::link_vector : &MemoryGraph::vector;
+    if (i + 1 < n) __builtin_prefetch((g_.*vector)(ids[i + 1]));
+    out[i] = distance_(query_, (g_.*vector)(ids[i]), g_.dims_);
   }
   return true;
 }
@@ -101,19 +130,20 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
     l[0] = static_cast<std::uint32_t>(n + 1);
     return;
   }
-  const float* base = vector(from);
+  const float* base = link_vector(from);
   std::vector<Candidate> candidates;
   candidates.reserve(n + 1);
   for (std::size_t i = 1; i <= n; ++i)
-    candidates.push_back({link_distance_(base, vector(l[i]), dims_), l[i]});
-  candidates.push_back({link_distance_(base, vector(to), dims_), to});
+    candidates.push_back({link_distance_(base, link_vector(l[i]), dims_), l[i]});
+  candidates.push_back({link_distance_(base, link_vector(to), dims_), to});
   std::sort(candidates.begin(), candidates.end(), closer);
   auto kept = select_neighbors(
       candidates, max, link_distance_, dims_,
-      [&](std::size_t i) { return vector(candidates[i].id); }, kPruningSlack);
-  if (level == 0 && distance_ != link_distance_)
-    fill_by_rank(kept, candidates.size(), max,
-                 [&](std::size_t i) { return distance_(base, vector(candidates[i].id), dims_); });
+      [&](std::size_t i) { return link_vector(candidates[i].id); }, kPruningSlack);
+  if (level == 0 && fills_)
+    fill_by_rank(kept, candidates.size(), max, [&](std::size_t i) {
+      return distance_(vector(from), vector(candidates[i].id), dims_);
+    });
   for (std::size_t i = 0; i < kept.size(); ++i) l[1 + i] = candidates[kept[i]].id;
   l[0] = static_cast<std::uint32_t>(kept.size());
 }
@@ -131,8 +161,9 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
   if (level <= top) entry_guard.unlock();  // keep it only if this element becomes the entry
 
   const float* q = vector(id);
-  View view(*this, q, true, link_distance_);
-  const Candidate start{link_distance_(q, vector(entry), dims_), entry};
+  const float* lq = link_vector(id);
+  View view(*this, lq, true, View::Ranking::kLinking);
+  const Candidate start{link_distance_(lq, link_vector(entry), dims_), entry};
   Candidate current = start;
   for (int l = top; l > level; --l) greedy_closest(view, l, &current, scratch);
   // A concurrent insert may already link to this element; it must not be its own neighbour.
@@ -143,9 +174,10 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
     for (const Candidate& e : entries) visited.insert(e.id);
     search_level(view, l, entries, static_cast<std::size_t>(params_.ef_construction), visited,
                  scratch, found);
+    std::size_t linked = 0;  // the first ones, linked back (see select_neighbors)
     auto kept = select_neighbors(
         found, static_cast<std::size_t>(params_.m), link_distance_, dims_,
-        [&](std::size_t i) { return vector(found[i].id); }, kChoosingSlack);
+        [&](std::size_t i) { return link_vector(found[i].id); }, kChoosingSlack, &linked);
     {
       // A concurrent insert that reached this element through its upper levels may already
       // have linked itself here: keep those links after the chosen ones.
@@ -156,7 +188,7 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
       for (std::size_t i : kept) own[1 + n++] = found[i].id;
       for (std::uint32_t e : earlier)
         if (n < max && std::find(own + 1, own + 1 + n, e) == own + 1 + n) own[1 + n++] = e;
-      if (l == 0 && distance_ != link_distance_) {
+      if (l == 0 && fills_) {
         // filled up without links back (see fill_by_rank)
         std::vector<std::size_t> more(kept);
         fill_by_rank(more, found.size(), kept.size() + (max - n),
@@ -167,7 +199,7 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
       }
       own[0] = static_cast<std::uint32_t>(n);
     }
-    for (std::size_t i : kept) connect(found[i].id, id, l);
+    for (std::size_t i = 0; i < linked; ++i) connect(found[kept[i]].id, id, l);
     entries.swap(found);
   }
   if (level > top) {
@@ -209,9 +241,9 @@ std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
   for (std::uint32_t id = 0; id < size(); ++id) {
     if (reached[id]) continue;
     if (linked % 64 == 0 && !keep_going()) break;
-    const float* q = vector(id);
-    View view(*this, q, false, link_distance_);
-    Candidate current{link_distance_(q, vector(entry_), dims_), entry_};
+    const float* q = link_vector(id);
+    View view(*this, q, false, View::Ranking::kLinking);
+    Candidate current{link_distance_(q, link_vector(entry_), dims_), entry_};
     for (int l = max_level_; l > 0; --l) greedy_closest(view, l, &current, scratch);
     visited.clear();
     visited.insert(current.id);
@@ -233,12 +265,12 @@ std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
       // the shortest link to an element with another way in: long links are the bridges
       // between regions a search needs
       std::uint32_t* l = list(found[i].id, 0);
-      const float* base = vector(found[i].id);
+      const float* base = link_vector(found[i].id);
       std::uint32_t slot = 0;
       float shortest = 0.0f;
       for (std::uint32_t j = 1; j <= l[0]; ++j) {
         if (in_links[l[j]] < 2) continue;
-        float d = link_distance_(base, vector(l[j]), dims_);
+        float d = link_distance_(base, link_vector(l[j]), dims_);
         if (slot == 0 || d < shortest) {
           slot = j;
           shortest = d;
@@ -261,7 +293,7 @@ std::vector<Candidate> MemoryGraph::search(const float* query, std::size_t k, st
                                            SearchScratch& scratch, EpochVisited& visited) const {
   std::vector<Candidate> found;
   if (entry_ == kNoElement) return found;
-  View view(*this, query, false, distance_);
+  View view(*this, query, false);
   Candidate current{distance_(query, vector(entry_), dims_), entry_};
   for (int l = max_level_; l > 0; --l) greedy_closest(view, l, &current, scratch);
   visited.clear();

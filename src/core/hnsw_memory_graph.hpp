@@ -54,6 +54,11 @@ class MemoryGraph {
   int level(std::uint32_t id) const { return levels_[id]; }
   std::uint64_t payload(std::uint32_t id) const { return payloads_[id]; }
   const float* vector(std::uint32_t id) const { return &vectors_[std::size_t{id} * dims_]; }
+  // The vector links are chosen by: a cosine graph's vectors scaled to unit length (so that a
+  // link distance is one dot product, not a dot product and two norms), else the vector itself.
+  const float* link_vector(std::uint32_t id) const {
+    return unit_vectors_.empty() ? vector(id) : &unit_vectors_[std::size_t{id} * dims_];
+  }
   // The neighbour list of id at a level (no locking: for use after linking is finished).
   const std::uint32_t* neighbors(std::uint32_t id, int level, std::size_t* count) const;
 
@@ -64,11 +69,17 @@ class MemoryGraph {
   // The graph as the search templates see it, for one query.
   class View {
    public:
-    // Ranking by the search distance, or by the one given.
+    // Ranking by the search distance, or with kLinking by the link distance (the query then a
+    // link_vector, see there).
+    enum class Ranking { kSearch, kLinking };
     View(const MemoryGraph& g, const float* query, bool locking)
-        : View(g, query, locking, g.distance_) {}
-    View(const MemoryGraph& g, const float* query, bool locking, SearchDistance distance)
-        : g_(g), query_(query), locking_(locking), distance_(distance) {}
+        : View(g, query, locking, Ranking::kSearch) {}
+    View(const MemoryGraph& g, const float* query, bool locking, Ranking ranking)
+        : g_(g),
+          query_(query),
+          locking_(locking),
+          linking_(ranking == Ranking::kLinking),
+          distance_(linking_ ? g.link_distance_ : g.distance_) {}
     bool neighbors(std::uint32_t id, int level, std::vector<std::uint32_t>& out);
     bool distances(const std::uint32_t* ids, std::size_t n, float* out);
 
@@ -76,6 +87,7 @@ class MemoryGraph {
     const MemoryGraph& g_;
     const float* query_;
     bool locking_;
+    bool linking_;
     SearchDistance distance_;
   };
 
@@ -91,9 +103,11 @@ class MemoryGraph {
   Params params_;
   Metric metric_;
   SearchDistance distance_;       // what searches rank by
-  SearchDistance link_distance_;  // what links are chosen by (see link_metric)
+  SearchDistance link_distance_;  // what links are chosen by (see link_metric), on link_vector
+  bool fills_;                    // level-0 lists filled by search rank (see fill_by_rank)
   std::size_t level0_stride_;     // 1 (count) + 2m ids
   std::vector<float> vectors_;
+  std::vector<float> unit_vectors_;  // cosine graphs only (see link_vector)
   std::vector<std::uint8_t> levels_;
   std::vector<std::uint64_t> payloads_;
   std::vector<std::uint32_t> level0_;

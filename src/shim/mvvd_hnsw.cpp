@@ -171,11 +171,12 @@ mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const f
       candidates.push_back({distance(base, vectors + static_cast<std::size_t>(i) * dims, dims),
                             static_cast<std::uint32_t>(i)});
     std::sort(candidates.begin(), candidates.end(), mvvd::closer);
+    std::size_t plain = 0;
     auto chosen = mvvd::hnsw::select_neighbors(
         candidates, static_cast<std::size_t>(max_keep), distance, dims,
         [&](std::size_t i) { return vectors + std::size_t{candidates[i].id} * dims; },
-        choosing ? mvvd::hnsw::kChoosingSlack : mvvd::hnsw::kPruningSlack);
-    *n_chosen = static_cast<int>(chosen.size());
+        choosing ? mvvd::hnsw::kChoosingSlack : mvvd::hnsw::kPruningSlack, &plain);
+    *n_chosen = static_cast<int>(plain);
     if (mvvd::link_metric(searched) != searched && fill_to > 0) {
       mvvd::SearchDistance rank = mvvd::search_distance(searched);
       mvvd::hnsw::fill_by_rank(

@@ -73,7 +73,8 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
 /*
  * The heuristic over n candidates of a base element (vectors: n x dims) in an index searched by
  * metric (and linked by mvvd_link_metric of it): kept[0..*n_kept) receives the indices of at most
- * max_keep chosen by the heuristic (*n_chosen of them), nearest first; where the two metrics
+ * max_keep chosen by the heuristic (the first *n_chosen by its plain rule: the ones to link
+ * back, see select_neighbors in core/hnsw_select.hpp), nearest first; where the two metrics
  * differ, then up to fill_to in all, the others the search metric ranks best (see fill_by_rank in
  * core/hnsw_select.hpp). kept has room for max(max_keep, fill_to). choosing: nonzero when the
  * base element chooses its own list (the heuristic's slack, see kChoosingSlack), zero when a full
