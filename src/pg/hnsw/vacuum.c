@@ -25,10 +25,9 @@
 typedef struct VacuumState
 {
 	HnswIndex hi;
-	uint8 *deleted; /* bitmap over element ids: not a live graph element */
-	uint8 *to_free; /* bitmap: records to flag FREE (NULL: none are freed) */
-	uint8 *
-		was_free; /* bitmap: records FREE in pass 1 (inserts may take them since) */
+	uint8 *deleted;	 /* bitmap over element ids: not a live graph element */
+	uint8 *to_free;	 /* bitmap: records to flag FREE (NULL: none are freed) */
+	uint8 *was_free; /* bitmap: FREE in pass 1 (an insert may take it since) */
 	uint32 nelements;
 	double live;
 	double newly_deleted;
