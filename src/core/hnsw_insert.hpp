@@ -46,9 +46,9 @@ bool find_candidates(Graph& graph, const Params& params, std::uint32_t entry, in
   return true;
 }
 
-// chosen[l] receives the neighbours of the new element on level l, for l = 0..min(level,
-// entry_level). The graph's distances are to the new element's vector. Returns false when the
-// graph's storage failed.
+// chosen[l] receives the neighbours of the new element on level l (a full list, see
+// select_neighbors), for l = 0..min(level, entry_level). The graph's distances are to the new
+// element's vector. Returns false when the graph's storage failed.
 template <class Graph>
 bool find_neighbors(Graph& graph, const Params& params, Metric metric, std::size_t dims,
                     std::uint32_t entry, int entry_level, int level,
@@ -64,9 +64,11 @@ bool find_neighbors(Graph& graph, const Params& params, Metric metric, std::size
     for (const Candidate& c : found[l]) ids.push_back(c.id);
     vectors.resize(ids.size() * dims);
     if (!graph.vectors(ids.data(), ids.size(), vectors.data())) return false;
-    auto kept = select_neighbors(
-        found[l], static_cast<std::size_t>(params.m), distance, dims,
-        [&](std::size_t i) { return &vectors[i * dims]; }, kPruningSlack);
+    auto capacity = static_cast<std::size_t>(params.capacity(level, static_cast<int>(l)));
+    auto kept = select_neighbors(found[l], capacity, distance, dims,
+                                 [&](std::size_t i) { return &vectors[i * dims]; });
+    fill_by_rank(kept, found[l].size(), capacity,
+                 [&](std::size_t i) { return found[l][i].distance; });
     for (std::size_t i : kept) chosen[l].push_back(found[l][i].id);
   }
   return true;

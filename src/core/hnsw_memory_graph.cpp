@@ -117,7 +117,8 @@ bool MemoryGraph::View::distances(const std::uint32_t* ids, std::size_t n, float
   return true;
 }
 
-// Adds `to` to the list of `from`, pruning by the heuristic when the list is full.
+// Adds `to` to the list of `from`; a full list drops one (see candidate_to_drop), which may be
+// `to`.
 void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
   std::lock_guard<std::mutex> guard(lock_of(from));
   std::uint32_t* l = list(from, level);
@@ -137,13 +138,19 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
     candidates.push_back({link_distance_(base, link_vector(l[i]), dims_), l[i]});
   candidates.push_back({link_distance_(base, link_vector(to), dims_), to});
   std::sort(candidates.begin(), candidates.end(), closer);
-  auto kept = select_neighbors(
-      candidates, max, link_distance_, dims_,
-      [&](std::size_t i) { return link_vector(candidates[i].id); }, kPruningSlack);
-  if (level == 0 && fills_)
-    fill_by_rank(kept, candidates.size(), max, [&](std::size_t i) {
-      return distance_(vector(from), vector(candidates[i].id), dims_);
-    });
+  auto vector_of = [&](std::size_t i) { return link_vector(candidates[i].id); };
+  if (level > 0 || !fills_) {
+    std::uint32_t drop =
+        candidates[candidate_to_drop(candidates, link_distance_, dims_, vector_of)].id;
+    for (std::size_t i = 1; i <= n; ++i)
+      if (l[i] == drop) l[i] = to;
+    return;
+  }
+  // level 0 of an inner-product graph: what inner product ranks worst of what the heuristic drops
+  auto kept = select_neighbors(candidates, max, link_distance_, dims_, vector_of);
+  fill_by_rank(kept, candidates.size(), max, [&](std::size_t i) {
+    return distance_(vector(from), vector(candidates[i].id), dims_);
+  });
   for (std::size_t i = 0; i < kept.size(); ++i) l[1 + i] = candidates[kept[i]].id;
   l[0] = static_cast<std::uint32_t>(kept.size());
 }
@@ -174,32 +181,30 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
     for (const Candidate& e : entries) visited.insert(e.id);
     search_level(view, l, entries, static_cast<std::size_t>(params_.ef_construction), visited,
                  scratch, found);
-    std::size_t linked = 0;  // the first ones, linked back (see select_neighbors)
-    auto kept = select_neighbors(
-        found, static_cast<std::size_t>(params_.m), link_distance_, dims_,
-        [&](std::size_t i) { return link_vector(found[i].id); }, kChoosingSlack, &linked);
+    std::size_t max = static_cast<std::size_t>(params_.capacity(level, l));
+    auto kept = select_neighbors(found, max, link_distance_, dims_,
+                                 [&](std::size_t i) { return link_vector(found[i].id); });
+    const std::size_t chosen = kept.size();
+    fill_by_rank(kept, found.size(), max, [&](std::size_t i) {
+      return l == 0 && fills_ ? distance_(q, vector(found[i].id), dims_) : found[i].distance;
+    });
     {
       // A concurrent insert that reached this element through its upper levels may already
-      // have linked itself here: keep those links after the chosen ones.
+      // have linked itself here: keep those links after the heuristic's choices, before the
+      // fill.
       std::lock_guard<std::mutex> guard(lock_of(id));
       std::uint32_t* own = list(id, l);
       std::vector<std::uint32_t> earlier(own + 1, own + 1 + own[0]);
-      std::size_t n = 0, max = static_cast<std::size_t>(params_.capacity(level, l));
-      for (std::size_t i : kept) own[1 + n++] = found[i].id;
-      for (std::uint32_t e : earlier)
+      std::size_t n = 0;
+      auto add = [&](std::uint32_t e) {
         if (n < max && std::find(own + 1, own + 1 + n, e) == own + 1 + n) own[1 + n++] = e;
-      if (l == 0 && fills_) {
-        // filled up without links back (see fill_by_rank)
-        std::vector<std::size_t> more(kept);
-        fill_by_rank(more, found.size(), kept.size() + (max - n),
-                     [&](std::size_t i) { return distance_(q, vector(found[i].id), dims_); });
-        for (std::size_t j = kept.size(); j < more.size(); ++j)
-          if (std::find(own + 1, own + 1 + n, found[more[j]].id) == own + 1 + n)
-            own[1 + n++] = found[more[j]].id;
-      }
+      };
+      for (std::size_t i = 0; i < chosen; ++i) add(found[kept[i]].id);
+      for (std::uint32_t e : earlier) add(e);
+      for (std::size_t i = chosen; i < kept.size(); ++i) add(found[kept[i]].id);
       own[0] = static_cast<std::uint32_t>(n);
     }
-    for (std::size_t i = 0; i < linked; ++i) connect(found[kept[i]].id, id, l);
+    for (std::size_t i : kept) connect(found[i].id, id, l);
     entries.swap(found);
   }
   if (level > top) {
@@ -243,8 +248,11 @@ std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
     if (linked % 64 == 0 && !keep_going()) break;
     const float* q = link_vector(id);
     View view(*this, q, false, View::Ranking::kLinking);
-    Candidate current{link_distance_(q, link_vector(entry_), dims_), entry_};
+    const Candidate entry{link_distance_(q, link_vector(entry_), dims_), entry_};
+    Candidate current = entry;
     for (int l = max_level_; l > 0; --l) greedy_closest(view, l, &current, scratch);
+    // upper levels may lead into the island itself: then walk level 0 from the entry point
+    if (!reached[current.id]) current = entry;
     visited.clear();
     visited.insert(current.id);
     std::vector<Candidate> found;

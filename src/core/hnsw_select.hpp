@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -16,69 +17,77 @@
 
 namespace mvvd::hnsw {
 
-// The heuristic drops a candidate when a kept neighbour is nearer to it than the base element
-// is, by a slack factor on the link distance (squared for L2). An element choosing its own list
-// (building, inserting, VACUUM relinking) first keeps what the plain rule keeps, then fills the
-// room left with what a slack of 1.2 lets in (about 1.1 on plain L2; DiskANN's relaxed pruning
-// uses 1.2 on plain distance): nearly redundant links that a search with a short beam needs.
-// Only the plain rule's choices are linked back, and a full list is pruned by the plain rule,
-// so no list loses a long link between clusters to the slack and builds stay as fast.
+// Lists are kept full, as pgvector keeps them: an element choosing its list (building, inserting,
+// VACUUM relinking) takes what the heuristic keeps, up to the list's capacity, then fills the
+// room with the nearest candidates it dropped, and links back from all of them; a full list that
+// gains an element drops only one (see candidate_to_drop). The heuristic's choices are the long
+// links a search needs; the fill gives a search with a short beam the near links it needs.
 // Fashion-MNIST (60,000 x 784, m 16, ef_construction 64, in-memory graph): recall@10 at
-// ef_search 10/20/40 0.926/0.976/0.992 with the plain rule, 0.944/0.981/0.992 with this.
-// The slack in one pass and linked back gave 0.955/0.987/0.996 but cost a clustered set its
-// long links (pg_regress hnsw_churn); in pruning too, GloVe builds took 1.5x as long.
-inline constexpr float kChoosingSlack = 1.2f;
-inline constexpr float kPruningSlack = 1.0f;
+// ef_search 10/20/40 0.944/0.981/0.992 with heuristic-only lists (and a slack of 1.2 on the
+// heuristic), 0.970/0.992/0.998 full (pgvector, SQL: 0.971/0.989/0.995); a build takes about
+// twice as long. Filling without linking back gave 0.953 at ef 10, and lists pruned to what the
+// heuristic keeps 0.943.
 
 // candidates: sorted nearest first by distance to the base element; vector_of(i) gives the
-// vector of candidates[i]. Returns the indices (into candidates) of at most max_keep chosen ones:
-// first, nearest first, the *plain ones the plain rule keeps (the ones to link back: links back
-// to the slack's choices would prune other lists more often, and their long links with them),
-// then, nearest first, those the slack lets in.
+// vector of candidates[i]. Returns the indices (into candidates) of at most max_keep that the
+// heuristic keeps, nearest first: those no kept one is nearer to than the base element is.
+// shadow, if given, receives per candidate how redundant it is: for one the heuristic drops, the
+// distance to the kept one that shadows it over its distance to the base element (below 1);
+// infinity for a kept one, 0 for one never looked at (the list was full before it).
 template <class VectorOf>
 std::vector<std::size_t> select_neighbors(const std::vector<Candidate>& candidates,
                                           std::size_t max_keep, SearchDistance distance,
-                                          std::size_t dims, VectorOf vector_of, float slack,
-                                          std::size_t* plain = nullptr) {
+                                          std::size_t dims, VectorOf vector_of,
+                                          std::vector<float>* shadow = nullptr) {
   std::vector<std::size_t> kept;
+  if (shadow != nullptr) shadow->assign(candidates.size(), 0.0f);
+  auto keep = [&](std::size_t i) {
+    kept.push_back(i);
+    if (shadow != nullptr) (*shadow)[i] = std::numeric_limits<float>::infinity();
+  };
   if (candidates.size() <= max_keep) {
-    for (std::size_t i = 0; i < candidates.size(); ++i) kept.push_back(i);
-    if (plain != nullptr) *plain = kept.size();
+    for (std::size_t i = 0; i < candidates.size(); ++i) keep(i);
     return kept;
   }
-  // the plain rule first, so that the slack never costs a list a link the plain rule keeps (the
-  // long ones between clusters); then, while there is room, the candidates the slack lets in
-  std::vector<bool> taken(candidates.size(), false);
-  auto pass = [&](float factor) {
-    for (std::size_t i = 0; i < candidates.size() && kept.size() < max_keep; ++i) {
-      if (taken[i]) continue;
-      const float* v = vector_of(i);
-      bool diverse = true;
-      for (std::size_t j : kept) {
-        if (factor * distance(v, vector_of(j), dims) < candidates[i].distance) {
-          diverse = false;
-          break;
-        }
-      }
-      if (diverse) {
-        kept.push_back(i);
-        taken[i] = true;
+  for (std::size_t i = 0; i < candidates.size() && kept.size() < max_keep; ++i) {
+    const float* v = vector_of(i);
+    bool diverse = true;
+    for (std::size_t j : kept) {
+      // a copy of a kept one is shadowed too: as the base's own copy, it would shadow nothing
+      // and copies would keep each other, filling their lists with one another
+      float d = distance(v, vector_of(j), dims);
+      if (d < candidates[i].distance || d == 0.0f) {
+        diverse = false;
+        if (shadow != nullptr && candidates[i].distance > 0.0f)
+          (*shadow)[i] = d / candidates[i].distance;
+        break;
       }
     }
-  };
-  pass(1.0f);
-  if (plain != nullptr) *plain = kept.size();
-  if (slack > 1.0f) pass(slack);
+    if (diverse) keep(i);
+  }
   return kept;
 }
 
-// In a graph linked by another measure than it is searched by (inner product, see link_metric),
-// a level-0 list the heuristic leaves short is filled up to fill_to with the other candidates
-// (indices 0..n) the search measure ranks best (rank(i): smaller is better): links up the slope a
-// search by inner product climbs, which the L2 heuristic leaves out as redundant. On 20,000
-// all-positive 16-d vectors, recall@10 at ef_search 40 rose from 0.887 to 0.950, and recall per
-// distance computed rose too (0.950 at ef 40 with 31 links per element against 0.955 at ef 80
-// with 20). Appends to kept.
+// The one of a full list's candidates (its n neighbours and a newcomer, sorted as for
+// select_neighbors) that the list drops: the one a kept neighbour shadows most closely, which a
+// search finds through that neighbour. Not the farthest one the heuristic drops, as pgvector
+// drops: on clustered data those are the links between clusters (the heuristic drops a far link
+// when any kept one is a little nearer to it), and whole clusters fell out of reach (6,000
+// 8-d vectors in 30 clusters: 200 to 3,800 reached before the build relinked them; none now).
+template <class VectorOf>
+std::size_t candidate_to_drop(const std::vector<Candidate>& candidates, SearchDistance distance,
+                              std::size_t dims, VectorOf vector_of) {
+  std::vector<float> shadow;
+  select_neighbors(candidates, candidates.size() - 1, distance, dims, vector_of, &shadow);
+  return static_cast<std::size_t>(std::min_element(shadow.begin(), shadow.end()) - shadow.begin());
+}
+
+// Fills kept up to fill_to with the other candidates (indices 0..n) that rank best (rank(i):
+// smaller is better): the nearest ones the heuristic dropped, or, in a graph linked by another
+// measure than it is searched by (inner product, see link_metric), the ones the search measure
+// ranks best: links up the slope a search by inner product climbs, which the L2 heuristic leaves
+// out as redundant (20,000 all-positive 16-d vectors: recall@10 at ef_search 40 0.887 -> 0.950).
+// Appends to kept.
 template <class Rank>
 void fill_by_rank(std::vector<std::size_t>& kept, std::size_t n, std::size_t fill_to, Rank rank) {
   if (kept.size() >= fill_to) return;
@@ -97,8 +106,9 @@ void fill_by_rank(std::vector<std::size_t>& kept, std::size_t n, std::size_t fil
 namespace mvvd::hnsw {
 
 // The neighbour list of a base element after linking a new element to it: appended when the list
-// has room, else the heuristic picks max_keep among the old neighbours and the new one.
-// vectors holds the current neighbours' vectors (ids.size() x dims).
+// has room, else the new element takes the place of the one candidate_to_drop picks (which may
+// be the new element itself: then the list stays as it is). vectors holds the current
+// neighbours' vectors (ids.size() x dims).
 inline std::vector<std::uint32_t> add_neighbor(const float* base,
                                                const std::vector<std::uint32_t>& ids,
                                                const float* vectors, std::uint32_t new_id,
@@ -120,14 +130,10 @@ inline std::vector<std::uint32_t> add_neighbor(const float* base,
   std::sort(candidates.begin(), candidates.end(), closer);
   for (const Candidate& c : candidates)
     vector_of.push_back(c.id < ids.size() ? vectors + std::size_t{c.id} * dims : new_vector);
-  auto kept = select_neighbors(
-      candidates, max_keep, distance, dims, [&](std::size_t i) { return vector_of[i]; },
-      kPruningSlack);
-  result.clear();
-  for (std::size_t i : kept) {
-    std::uint32_t index = candidates[i].id;
-    result.push_back(index < ids.size() ? ids[index] : new_id);
-  }
+  std::uint32_t drop = candidates[candidate_to_drop(candidates, distance, dims, [&](std::size_t i) {
+                         return vector_of[i];
+                       })].id;
+  if (drop < ids.size()) result[drop] = new_id;
   return result;
 }
 

@@ -161,8 +161,8 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
 }
 
 mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const float* vectors,
-                             int n, int max_keep, int fill_to, int choosing, int* kept, int* n_kept,
-                             int* n_chosen, mvvd_error* err) noexcept {
+                             int n, int max_keep, int fill_to, int level, int pruning, int* kept,
+                             int* n_kept, int* n_chosen, mvvd_error* err) noexcept {
   return guarded(err, [&] {
     mvvd::Metric searched = metric_of(metric);
     mvvd::SearchDistance distance = mvvd::search_distance(mvvd::link_metric(searched));
@@ -171,17 +171,23 @@ mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const f
       candidates.push_back({distance(base, vectors + static_cast<std::size_t>(i) * dims, dims),
                             static_cast<std::uint32_t>(i)});
     std::sort(candidates.begin(), candidates.end(), mvvd::closer);
-    std::size_t plain = 0;
-    auto chosen = mvvd::hnsw::select_neighbors(
-        candidates, static_cast<std::size_t>(max_keep), distance, dims,
-        [&](std::size_t i) { return vectors + std::size_t{candidates[i].id} * dims; },
-        choosing ? mvvd::hnsw::kChoosingSlack : mvvd::hnsw::kPruningSlack, &plain);
-    *n_chosen = static_cast<int>(plain);
-    if (mvvd::link_metric(searched) != searched && fill_to > 0) {
+    auto vector_of = [&](std::size_t i) { return vectors + std::size_t{candidates[i].id} * dims; };
+    // level 0 of a graph searched by another measure than it is linked by fills by the search's
+    const bool by_search = level == 0 && mvvd::link_metric(searched) != searched;
+    std::vector<std::size_t> chosen;
+    if (pruning && !by_search && n == max_keep + 1) {
+      std::size_t drop = mvvd::hnsw::candidate_to_drop(candidates, distance, dims, vector_of);
+      for (std::size_t i = 0; i < candidates.size(); ++i)
+        if (i != drop) chosen.push_back(i);
+      *n_chosen = max_keep;
+    } else {
+      chosen = mvvd::hnsw::select_neighbors(candidates, static_cast<std::size_t>(max_keep),
+                                            distance, dims, vector_of);
+      *n_chosen = static_cast<int>(chosen.size());
       mvvd::SearchDistance rank = mvvd::search_distance(searched);
       mvvd::hnsw::fill_by_rank(
           chosen, candidates.size(), static_cast<std::size_t>(fill_to), [&](std::size_t i) {
-            return rank(base, vectors + std::size_t{candidates[i].id} * dims, dims);
+            return by_search ? rank(base, vector_of(i), dims) : candidates[i].distance;
           });
     }
     *n_kept = static_cast<int>(chosen.size());

@@ -71,18 +71,18 @@ mvvd_status mvvd_hnsw_find_candidates(const mvvd_graph_callbacks* graph, int m, 
                                       int* counts, mvvd_error* err) MVVD_NOEXCEPT;
 
 /*
- * The heuristic over n candidates of a base element (vectors: n x dims) in an index searched by
- * metric (and linked by mvvd_link_metric of it): kept[0..*n_kept) receives the indices of at most
- * max_keep chosen by the heuristic (the first *n_chosen by its plain rule: the ones to link
- * back, see select_neighbors in core/hnsw_select.hpp), nearest first; where the two metrics
- * differ, then up to fill_to in all, the others the search metric ranks best (see fill_by_rank in
- * core/hnsw_select.hpp). kept has room for max(max_keep, fill_to). choosing: nonzero when the
- * base element chooses its own list (the heuristic's slack, see kChoosingSlack), zero when a full
- * list is pruned.
+ * The heuristic over n candidates of a base element (vectors: n x dims) on a level of an index
+ * searched by metric (and linked by mvvd_link_metric of it): kept[0..*n_kept) receives the indices
+ * of at most max_keep the heuristic keeps (*n_chosen of them), nearest first, then up to fill_to
+ * in all, the others that rank best: the nearest, or on level 0 where the two metrics differ the
+ * ones the search metric ranks best (see select_neighbors and fill_by_rank in
+ * core/hnsw_select.hpp). pruning, with n = max_keep + 1 (a full list and a newcomer): all but the
+ * one the list drops (see candidate_to_drop), except on level 0 where the metrics differ. kept
+ * has room for max(max_keep, fill_to, n).
  */
 mvvd_status mvvd_hnsw_select(int metric, size_t dims, const float* base, const float* vectors,
-                             int n, int max_keep, int fill_to, int choosing, int* kept, int* n_kept,
-                             int* n_chosen, mvvd_error* err) MVVD_NOEXCEPT;
+                             int n, int max_keep, int fill_to, int level, int pruning, int* kept,
+                             int* n_kept, int* n_chosen, mvvd_error* err) MVVD_NOEXCEPT;
 
 /* A graph built in memory: elements are added, then linked by several threads. */
 typedef struct mvvd_hnsw_builder mvvd_hnsw_builder;

@@ -181,9 +181,9 @@ uint32 MvvdHnswTakeFree(HnswIndex *hi, int *level, uint32 *upper_slot);
 #define HNSW_LINK_PRUNE                                                       \
 	1 /* the heuristic may drop the new link or an old one */
 #define HNSW_LINK_FORCE 2 /* the new link stays, replacing the farthest */
-int MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
-							const uint32 *cands, int n, int max, int fill_to,
-							uint32 *out, int *chosen);
+int MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector, int level,
+							const uint32 *cands, int n, int max, uint32 *out,
+							int *chosen);
 void MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level,
 						  const uint32 *ids, int nfirst, int n,
 						  bool keep_existing);

@@ -311,19 +311,19 @@ link_element(HnswIndex *hi, uint32 id, int level, const float *vector,
 	{
 		uint32 *cands = c->found + (Size) l * c->ef;
 		int live = keep_live(hi, cands, c->counts[l]);
-		int nback;
+		int nchosen;
 		/* with none live around it, paths through deleted ones are its only way in */
 		int n = MvvdHnswChooseNeighbors(
-			hi, vector, cands, live > 0 ? live : c->counts[l], m,
-			l == 0 ? MvvdHnswListCapacity(level, 0, m) : 0, chosen, &nback);
+			hi, vector, l, cands, live > 0 ? live : c->counts[l],
+			MvvdHnswListCapacity(level, l, m), chosen, &nchosen);
 
-		MvvdHnswSetNeighbors(hi, id, l, chosen, nback, n, true);
+		MvvdHnswSetNeighbors(hi, id, l, chosen, nchosen, n, true);
 		/*
 		 * If every neighbour's heuristic drops the new element (typical of a vector far from
 		 * the rest), it is kept in its nearest neighbour's list anyway, or nothing would lead
 		 * to it.
 		 */
-		MvvdHnswLinkBackAll(hi, chosen, nback, l, id, vector, HNSW_LINK_PRUNE,
+		MvvdHnswLinkBackAll(hi, chosen, n, l, id, vector, HNSW_LINK_PRUNE,
 							true);
 	}
 	if (level > c->entry_level)

@@ -1,8 +1,8 @@
 /*
  * Editing neighbour lists on pages: choosing an element's neighbours by the heuristic, setting
  * its list on a level, and linking an element back into the lists of its neighbours (appended,
- * or pruned by the same heuristic when a list is full). Insert and VACUUM change lists only
- * through these.
+ * or in place of the neighbour the heuristic drops when a list is full). Insert and VACUUM
+ * change lists only through these.
  */
 #include "postgres.h"
 
@@ -28,16 +28,16 @@ list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
 }
 
 /*
- * The heuristic over n candidates of a base vector: kept[0..return) receives the indices of at
- * most max chosen by the heuristic (*chosen of them), nearest first, then in an inner-product
- * index up to fill_to in all (see mvvd_hnsw_select). The candidates' vectors are read from the
+ * The heuristic over n candidates of a base vector on a level: kept[0..return) receives the
+ * indices of at most max it keeps (*chosen of them), nearest first, then up to fill_to in all
+ * the others that rank best (see mvvd_hnsw_select). The candidates' vectors are read from the
  * pages, except the last one's when last_vector is given (an element whose record may not be
- * linked yet). choosing: the base element chooses its own list, else a full list is pruned.
+ * linked yet).
  */
 static int
 select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
-				 const float *last_vector, int max, int fill_to, bool choosing,
-				 int *kept, int *chosen, const char *what)
+				 const float *last_vector, int level, int max, int fill_to,
+				 bool pruning, int *kept, int *chosen, const char *what)
 {
 	int dims = hi->meta.dims;
 	float *vectors = palloc(sizeof(float) * dims * n);
@@ -51,24 +51,22 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
 		memcpy(vectors + (size_t) (n - 1) * dims, last_vector,
 			   sizeof(float) * dims);
 	MvvdReportStatus(mvvd_hnsw_select(hi->meta.metric, dims, base, vectors, n,
-									  max, fill_to, choosing, kept, &nkept,
-									  chosen, &err),
+									  max, fill_to, level, pruning, kept,
+									  &nkept, chosen, &err),
 					 &err, what);
 	pfree(vectors);
 	return nkept;
 }
 
 /*
- * Chooses at most max neighbours among n candidates of an element (its vector given) by the
- * heuristic, into out, and in an inner-product index fills a level-0 list up to fill_to (out
- * has room for it; 0: no filling) with the candidates inner product ranks best, after them (see
- * mvvd_hnsw_select). Returns how many in all; *chosen says how many the heuristic chose, the
- * ones to link back.
+ * Chooses the neighbours of an element (its vector given) on a level among n candidates, into
+ * out: the heuristic's choices, then the list filled up to max with the others that rank best
+ * (see mvvd_hnsw_select). Returns how many in all; *chosen says how many the heuristic chose.
  */
 int
-MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
-						const uint32 *cands, int n, int max, int fill_to,
-						uint32 *out, int *chosen)
+MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector, int level,
+						const uint32 *cands, int n, int max, uint32 *out,
+						int *chosen)
 {
 	int *kept;
 	int nkept;
@@ -79,9 +77,9 @@ MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector,
 		*chosen = n;
 		return n;
 	}
-	kept = palloc(sizeof(int) * Max(n, fill_to));
-	nkept = select_neighbors(hi, vector, cands, n, NULL, max, fill_to, true,
-							 kept, chosen, "choosing HNSW neighbours");
+	kept = palloc(sizeof(int) * n);
+	nkept = select_neighbors(hi, vector, cands, n, NULL, level, max, max,
+							 false, kept, chosen, "choosing HNSW neighbours");
 	for (int i = 0; i < nkept; i++)
 		out[i] = cands[kept[i]];
 	pfree(kept);
@@ -144,8 +142,9 @@ MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 }
 
 /*
- * The ids the heuristic keeps of a full list (n ids, its capacity) plus new_id, which is forced
- * in if `how` says so; on level 0 of an inner-product index, filled up (see mvvd_hnsw_select).
+ * The ids a full list (n ids, its capacity) keeps when new_id joins it: all but the one it drops
+ * (see mvvd_hnsw_select). If that is new_id and `how` forces it in, it takes the place of the
+ * last other one.
  */
 static int
 prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
@@ -161,9 +160,9 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 	memcpy(ids, list, n * sizeof(uint32));
 	ids[n] = new_id;
 	MvvdHnswReadVector(hi, base, base_vector);
-	nkept = select_neighbors(hi, base_vector, ids, n + 1, new_vector, n,
-							 level == 0 ? n : 0, false, kept, &chosen_count,
-							 "pruning HNSW neighbours");
+	nkept =
+		select_neighbors(hi, base_vector, ids, n + 1, new_vector, level, n, n,
+						 true, kept, &chosen_count, "pruning HNSW neighbours");
 	*kept_new = false;
 	for (int i = 0; i < nkept; i++)
 		*kept_new |= kept[i] == n;
@@ -179,8 +178,7 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 
 /*
  * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
- * is HNSW_LINK_IF_ROOM, the heuristic chooses among the old neighbours and the new one, and with
- * HNSW_LINK_FORCE the new one replaces the farthest kept if the heuristic dropped it. Read and
+ * is HNSW_LINK_IF_ROOM, it takes the place of the one the heuristic drops (see prune_list). Read and
  * written under one exclusive lock, so concurrent inserts linking to the same element do not
  * lose each other's links. Returns whether the list now holds new_id.
  */

@@ -302,7 +302,7 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 	int ncands = 0;
 	bool searched = false;
 	int nchosen;
-	int nback;
+	int nheuristic;
 
 	for (int i = 0; i < n; i++)
 	{
@@ -349,11 +349,11 @@ repair_list(VacuumState *vs, ElementSearch *es, int level, int max,
 						  es->id);
 		searched = true;
 	}
-	nchosen = MvvdHnswChooseNeighbors(hi, es->vector, cands, ncands, max,
-									  level == 0 ? max : 0, hop, &nback);
+	nchosen = MvvdHnswChooseNeighbors(hi, es->vector, level, cands, ncands,
+									  max, hop, &nheuristic);
 	MvvdHnswSetNeighbors(hi, es->id, level, hop, nchosen, nchosen, false);
 	if (searched)
-		MvvdHnswLinkBackAll(hi, hop, nback, level, es->id, es->vector,
+		MvvdHnswLinkBackAll(hi, hop, nchosen, level, es->id, es->vector,
 							HNSW_LINK_PRUNE, false);
 }
 
