@@ -29,15 +29,16 @@ list_place(HnswIndex *hi, uint32 id, int level, HnswPlace *place)
 
 /*
  * The heuristic over n candidates of a base vector on a level: kept[0..return) receives the
- * indices of at most max it keeps (*chosen of them), nearest first, then up to fill_to in all
- * the others that rank best (see mvvd_hnsw_select). The candidates' vectors are read from the
+ * indices of at most max it keeps (*chosen of them), nearest first, then up to max in all the
+ * others that rank best, or with pruning all but the one a full list drops (see
+ * mvvd_hnsw_select). The candidates' vectors are read from the
  * pages, except the last one's when last_vector is given (an element whose record may not be
  * linked yet).
  */
 static int
 select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
-				 const float *last_vector, int level, int max, int fill_to,
-				 bool pruning, int *kept, int *chosen, const char *what)
+				 const float *last_vector, int level, int max, bool pruning,
+				 int *kept, int *chosen, const char *what)
 {
 	int dims = hi->meta.dims;
 	float *vectors = palloc(sizeof(float) * dims * n);
@@ -51,8 +52,8 @@ select_neighbors(HnswIndex *hi, const float *base, const uint32 *ids, int n,
 		memcpy(vectors + (size_t) (n - 1) * dims, last_vector,
 			   sizeof(float) * dims);
 	MvvdReportStatus(mvvd_hnsw_select(hi->meta.metric, dims, base, vectors, n,
-									  max, fill_to, level, pruning, kept,
-									  &nkept, chosen, &err),
+									  max, max, level, pruning, kept, &nkept,
+									  chosen, &err),
 					 &err, what);
 	pfree(vectors);
 	return nkept;
@@ -78,8 +79,8 @@ MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector, int level,
 		return n;
 	}
 	kept = palloc(sizeof(int) * n);
-	nkept = select_neighbors(hi, vector, cands, n, NULL, level, max, max,
-							 false, kept, chosen, "choosing HNSW neighbours");
+	nkept = select_neighbors(hi, vector, cands, n, NULL, level, max, false,
+							 kept, chosen, "choosing HNSW neighbours");
 	for (int i = 0; i < nkept; i++)
 		out[i] = cands[kept[i]];
 	pfree(kept);
@@ -161,7 +162,7 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 	ids[n] = new_id;
 	MvvdHnswReadVector(hi, base, base_vector);
 	nkept =
-		select_neighbors(hi, base_vector, ids, n + 1, new_vector, level, n, n,
+		select_neighbors(hi, base_vector, ids, n + 1, new_vector, level, n,
 						 true, kept, &chosen_count, "pruning HNSW neighbours");
 	*kept_new = false;
 	for (int i = 0; i < nkept; i++)
@@ -178,7 +179,7 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 
 /*
  * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
- * is HNSW_LINK_IF_ROOM, it takes the place of the one the heuristic drops (see prune_list). Read and
+ * is HNSW_LINK_IF_ROOM, it takes the place of the one the list drops (see prune_list). Read and
  * written under one exclusive lock, so concurrent inserts linking to the same element do not
  * lose each other's links. Returns whether the list now holds new_id.
  */
