@@ -3,7 +3,8 @@
 -- index on vectors, equal rows share one element, see hnsw_duplicates). The build links them
 -- back, and so does every VACUUM, also one with no dead rows (all of them in most runs; a
 -- forced link can still cut off another copy, which the next VACUUM takes care of). No
--- autovacuum: the test's own VACUUM must be the one that links them back.
+-- autovacuum: the test's own VACUUM must be the one that links them back. One at a time, the
+-- inserts of the copies left 16 to 50 of them out of reach in six runs (20 or fewer in one CI run).
 SELECT setseed(0.3);
 CREATE TABLE reach_built (id serial, v multivector(8)) WITH (autovacuum_enabled = false);
 INSERT INTO reach_built (v) SELECT ARRAY[(SELECT array_agg(random()) FROM generate_series(1, 8) j
@@ -28,7 +29,7 @@ INSERT INTO reach_inserted (v) SELECT '[[1,1,1,1,1,1,1,1]]' FROM generate_series
 CREATE TEMP TABLE before_vacuum AS SELECT count(*) AS n FROM mvvd_hnsw_check('reach_inserted_v')
 	WHERE problem LIKE 'not reachable%';
 VACUUM reach_inserted;
-SELECT (SELECT n FROM before_vacuum) > 20 AS inserts_left_some_out,
+SELECT (SELECT n FROM before_vacuum) > 0 AS inserts_left_some_out,
 	count(*) < (SELECT n FROM before_vacuum) / 10 AS vacuum_linked_them_back
 FROM mvvd_hnsw_check('reach_inserted_v') WHERE problem LIKE 'not reachable%';
 SELECT count(*) AS errors FROM mvvd_hnsw_check('reach_inserted_v') WHERE severity = 'error';
