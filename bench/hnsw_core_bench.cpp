@@ -101,6 +101,7 @@ std::unique_ptr<mvvd::hnsw::MemoryGraph> build_ours(const Matrix& base, int m, i
   auto g = std::make_unique<mvvd::hnsw::MemoryGraph>(base.cols, p, mvvd::Metric::kL2);
   std::mt19937_64 rng(100);
   std::uniform_real_distribution<double> u(0.0, 1.0);
+  g->reserve(base.rows);  // as the index build does (and hnswlib)
   for (std::size_t i = 0; i < base.rows; ++i)
     g->add(base.row(i), mvvd::hnsw::random_level(1.0 - u(rng), p.level_mult()), i);
   std::string error;

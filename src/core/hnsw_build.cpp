@@ -110,7 +110,7 @@ BuildResult link_all(MemoryGraph& graph, int threads, int poll_ms,
     return BuildResult::kFailed;
   }
   // Pruning leaves some elements without a way in; they are linked back here, on this thread.
-  // A forced link displaces another, which the next pass takes care of.
+  // A pass leaves none out; the next one checks that.
   for (int pass = 0; pass < 3; ++pass) {
     bool stop = false;
     std::size_t relinked = graph.reconnect([&] {

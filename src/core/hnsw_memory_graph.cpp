@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "hnsw_select.hpp"
 
@@ -30,6 +31,7 @@ MemoryGraph::MemoryGraph(std::size_t dims, Params params, Metric metric)
       link_distance_(link_distance_of(metric)),
       fills_(link_metric(metric) != metric),
       level0_stride_(1 + static_cast<std::size_t>(params.max_neighbors(0))),
+      shadows_(fills_ ? 0 : level0_stride_ - 1),
       locks_(new std::mutex[kLockStripes]) {}
 
 void MemoryGraph::reserve(std::size_t n) {
@@ -38,6 +40,7 @@ void MemoryGraph::reserve(std::size_t n) {
   levels_.reserve(n);
   payloads_.reserve(n);
   level0_.reserve(n * level0_stride_);
+  shadows_.reserve(n);
 }
 
 std::uint32_t MemoryGraph::add(const float* vector, int level, std::uint64_t payload) {
@@ -55,6 +58,7 @@ std::uint32_t MemoryGraph::add(const float* vector, int level, std::uint64_t pay
   levels_.push_back(static_cast<std::uint8_t>(level));
   payloads_.push_back(payload);
   level0_.resize(level0_.size() + level0_stride_, 0);
+  shadows_.add();
   if (level > 0) {
     if (upper_.size() <= id) upper_.resize(std::size_t{id} + 1);
     upper_[id].assign(static_cast<std::size_t>(level) * (1 + params_.m), 0);
@@ -82,7 +86,8 @@ std::size_t MemoryGraph::bytes_per_element() const {
   // vector, level-0 list, level, payload, plus upper levels for the 1/(m-1) that have them
   const std::size_t copies = link_metric(metric_) == Metric::kCosine ? 2 : 1;
   return copies * dims_ * sizeof(float) + level0_stride_ * sizeof(std::uint32_t) + 1 + 8 +
-         (1 + params_.m) * sizeof(std::uint32_t) / std::max(1, params_.m - 1) + 1;
+         (1 + params_.m) * sizeof(std::uint32_t) / std::max(1, params_.m - 1) + 1 +
+         shadows_.bytes_per_element();
 }
 
 // Asked once per row the build collects: constant time (summing the upper lists here made
@@ -90,7 +95,8 @@ std::size_t MemoryGraph::bytes_per_element() const {
 std::size_t MemoryGraph::memory_bytes() const {
   return (vectors_.capacity() + unit_vectors_.capacity()) * sizeof(float) +
          level0_.capacity() * sizeof(std::uint32_t) + levels_.capacity() +
-         payloads_.capacity() * 8 + upper_.capacity() * sizeof(upper_[0]) + upper_bytes_;
+         payloads_.capacity() * 8 + upper_.capacity() * sizeof(upper_[0]) + upper_bytes_ +
+         shadows_.memory_bytes();
 }
 
 bool MemoryGraph::View::neighbors(std::uint32_t id, int level, std::vector<std::uint32_t>& out) {
@@ -131,6 +137,7 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
     l[0] = static_cast<std::uint32_t>(n + 1);
     return;
   }
+  if (level == 0 && !fills_ && shadows_.valid(from) && replace_shadowed(from, to)) return;
   const float* base = link_vector(from);
   std::vector<Candidate> candidates;
   candidates.reserve(n + 1);
@@ -140,10 +147,23 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
   std::sort(candidates.begin(), candidates.end(), closer);
   auto vector_of = [&](std::size_t i) { return link_vector(candidates[i].id); };
   if (level > 0 || !fills_) {
-    std::uint32_t drop =
-        candidates[candidate_to_drop(candidates, link_distance_, dims_, vector_of)].id;
-    for (std::size_t i = 1; i <= n; ++i)
-      if (l[i] == drop) l[i] = to;
+    std::vector<float> shadow;
+    const std::size_t drop =
+        candidate_to_drop(candidates, link_distance_, dims_, vector_of, &shadow);
+    if (level > 0) {
+      for (std::size_t i = 1; i <= n; ++i)
+        if (l[i] == candidates[drop].id) l[i] = to;
+      return;
+    }
+    // level 0: the list nearest first, remembered (see ShadowCache)
+    std::size_t slot = 0;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (i == drop) continue;
+      l[1 + slot] = candidates[i].id;
+      shadows_.set(from, slot, candidates[i].distance, ShadowCache::quantize(shadow[i]));
+      ++slot;
+    }
+    shadows_.remember(from);
     return;
   }
   // level 0 of an inner-product graph: what inner product ranks worst of what the heuristic drops
@@ -153,6 +173,47 @@ void MemoryGraph::connect(std::uint32_t from, std::uint32_t to, int level) {
   });
   for (std::size_t i = 0; i < kept.size(); ++i) l[1 + i] = candidates[kept[i]].id;
   l[0] = static_cast<std::uint32_t>(kept.size());
+}
+
+// candidate_to_drop on a full level-0 list whose slots are remembered: `to` takes the place of
+// the most closely shadowed one, unless it is shadowed more closely itself. A newcomer the
+// heuristic keeps shadows the farther ones it is nearer to (what they shadowed in turn is not
+// looked at again). Returns false when every slot would be kept: the caller reruns the
+// heuristic. Under from's lock.
+bool MemoryGraph::replace_shadowed(std::uint32_t from, std::uint32_t to) {
+  std::uint32_t* l = list(from, 0);
+  const std::size_t n = l[0];
+  const float* v = link_vector(to);
+  const float d = link_distance_(link_vector(from), v, dims_);
+  float ratio = std::numeric_limits<float>::infinity();
+  for (std::size_t slot = 0; slot < n; ++slot) {
+    if (shadows_.shadow(from, slot) != ShadowCache::kKept || shadows_.distance(from, slot) > d)
+      continue;
+    const float to_kept = link_distance_(v, link_vector(l[1 + slot]), dims_);
+    if (to_kept < d || to_kept == 0.0f) ratio = std::fmin(ratio, d > 0.0f ? to_kept / d : 0.0f);
+  }
+  const std::uint8_t shadow = ShadowCache::quantize(ratio);
+  if (shadow == ShadowCache::kKept) {
+    for (std::size_t slot = 0; slot < n; ++slot) {
+      const float far = shadows_.distance(from, slot);
+      if (far <= d) continue;
+      const float to_new = link_distance_(v, link_vector(l[1 + slot]), dims_);
+      if (to_new < far || to_new == 0.0f) {
+        shadows_.set_shadow(
+            from, slot, std::min(shadows_.shadow(from, slot), ShadowCache::quantize(to_new / far)));
+      }
+    }
+  }
+  std::size_t weakest = n;
+  for (std::size_t slot = 0; slot < n; ++slot)
+    if (shadows_.shadow(from, slot) != ShadowCache::kKept &&
+        (weakest == n || shadows_.shadow(from, slot) < shadows_.shadow(from, weakest)))
+      weakest = slot;
+  if (weakest == n) return false;
+  if (shadow <= shadows_.shadow(from, weakest)) return true;  // the newcomer is the one dropped
+  l[1 + weakest] = to;
+  shadows_.set(from, weakest, d, shadow);
+  return true;
 }
 
 void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& visited) {
@@ -203,6 +264,7 @@ void MemoryGraph::link(std::uint32_t id, SearchScratch& scratch, EpochVisited& v
       for (std::uint32_t e : earlier) add(e);
       for (std::size_t i = chosen; i < kept.size(); ++i) add(found[kept[i]].id);
       own[0] = static_cast<std::uint32_t>(n);
+      if (l == 0) shadows_.forget(id);
     }
     for (std::size_t i : kept) connect(found[i].id, id, l);
     entries.swap(found);
@@ -233,13 +295,6 @@ std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
     }
   };
   mark_from(entry_);
-  // in-links per element: a forced link replaces one to an element that keeps another way in
-  std::vector<std::uint32_t> in_links(size(), 0);
-  for (std::uint32_t id = 0; id < size(); ++id) {
-    std::size_t n;
-    const std::uint32_t* l = neighbors(id, 0, &n);
-    for (std::size_t i = 0; i < n; ++i) ++in_links[l[i]];
-  }
   SearchScratch scratch;
   EpochVisited visited(size());
   std::size_t linked = 0;
@@ -258,43 +313,69 @@ std::size_t MemoryGraph::reconnect(const std::function<bool()>& keep_going) {
     std::vector<Candidate> found;
     search_level(view, 0, {current}, static_cast<std::size_t>(params_.ef_construction), visited,
                  scratch, found);
-    std::uint32_t target = kNoElement;
-    for (const Candidate& c : found) {
-      std::uint32_t* l = list(c.id, 0);
-      if (reached[c.id] && c.id != id &&
-          l[0] < static_cast<std::uint32_t>(params_.capacity(levels_[c.id], 0))) {
-        l[1 + l[0]++] = id;
-        target = c.id;
-        break;
-      }
+    if (link_in(id, found, reached)) {
+      ++linked;
+      mark_from(id);
     }
-    for (std::size_t i = 0; target == kNoElement && i < found.size(); ++i) {
-      if (!reached[found[i].id] || found[i].id == id) continue;
-      // the shortest link to an element with another way in: long links are the bridges
-      // between regions a search needs
-      std::uint32_t* l = list(found[i].id, 0);
-      const float* base = link_vector(found[i].id);
-      std::uint32_t slot = 0;
-      float shortest = 0.0f;
-      for (std::uint32_t j = 1; j <= l[0]; ++j) {
-        if (in_links[l[j]] < 2) continue;
-        float d = link_distance_(base, link_vector(l[j]), dims_);
-        if (slot == 0 || d < shortest) {
-          slot = j;
-          shortest = d;
-        }
-      }
-      if (slot == 0) continue;
-      --in_links[l[slot]];
-      l[slot] = id;
-      target = found[i].id;
-    }
-    if (target == kNoElement) continue;
-    ++in_links[id];
-    ++linked;
-    mark_from(id);
   }
   return linked;
+}
+
+// Links an element out of reach from the nearest reached one a search found that has room in its
+// list; else it takes the place of the nearest one's shortest link and links on to where that
+// link led, so that all it displaces stays in reach. (Displacing a link to an element with
+// another in-link cut off copies of one vector whose other in-links came from their own island:
+// 284 of 4,000 out of reach after three passes.)
+bool MemoryGraph::link_in(std::uint32_t id, const std::vector<Candidate>& found,
+                          const std::vector<bool>& reached) {
+  for (const Candidate& c : found) {
+    std::uint32_t* l = list(c.id, 0);
+    if (reached[c.id] && l[0] < static_cast<std::uint32_t>(params_.capacity(levels_[c.id], 0))) {
+      l[1 + l[0]++] = id;
+      return true;
+    }
+  }
+  for (const Candidate& c : found) {
+    if (!reached[c.id]) continue;
+    std::uint32_t* l = list(c.id, 0);
+    const float* base = link_vector(c.id);
+    std::uint32_t slot = 0;
+    float shortest = 0.0f;
+    for (std::uint32_t j = 1; j <= l[0]; ++j) {
+      const float d = link_distance_(base, link_vector(l[j]), dims_);
+      if (slot == 0 || d < shortest) {
+        slot = j;
+        shortest = d;
+      }
+    }
+    if (slot == 0) continue;
+    pass_on(id, l[slot], reached);
+    l[slot] = id;
+    shadows_.forget(c.id);
+    return true;
+  }
+  return false;
+}
+
+// Adds a link from an element out of reach to `to`, in place of one to a reached element (no way
+// to it passes through an element out of reach) or, when all lead out of reach, of its last one
+// (which the caller links in, later in its pass).
+void MemoryGraph::pass_on(std::uint32_t from, std::uint32_t to, const std::vector<bool>& reached) {
+  std::uint32_t* l = list(from, 0);
+  for (std::uint32_t j = 1; j <= l[0]; ++j)
+    if (l[j] == to) return;
+  shadows_.forget(from);
+  if (l[0] < static_cast<std::uint32_t>(params_.capacity(levels_[from], 0))) {
+    l[1 + l[0]++] = to;
+    return;
+  }
+  std::uint32_t slot = l[0];
+  for (std::uint32_t j = 1; j <= l[0]; ++j)
+    if (reached[l[j]]) {
+      slot = j;
+      break;
+    }
+  l[slot] = to;
 }
 
 std::vector<Candidate> MemoryGraph::search(const float* query, std::size_t k, std::size_t ef,

@@ -14,6 +14,7 @@
 #include "candidate.hpp"
 #include "hnsw_params.hpp"
 #include "hnsw_search.hpp"
+#include "hnsw_shadow_cache.hpp"
 #include "metric.hpp"
 #include "visited_set.hpp"
 
@@ -36,9 +37,9 @@ class MemoryGraph {
   // Links back every element that no walk from the entry point reaches on level 0 (pruning
   // can leave an element without in-links: copies of one vector, or a corner of the data): from
   // the nearest reached elements a search finds, into a list with room, else into the nearest's
-  // in place of its shortest link to an element that has another way in. Returns how many it
-  // linked; stops early (returning what it did) when keep_going() says so. Not thread-safe: after
-  // link() is done.
+  // in place of its shortest link, which the element takes over (see link_in). Returns how many
+  // it linked; stops early (returning what it did) when keep_going() says so. Not thread-safe:
+  // after link() is done.
   std::size_t reconnect(const std::function<bool()>& keep_going);
 
   // The k nearest elements to query (searching with ef >= k), nearest first.
@@ -96,6 +97,10 @@ class MemoryGraph {
   const std::uint32_t* list(std::uint32_t id, int level) const;
   std::mutex& lock_of(std::uint32_t id) const { return locks_[id % kLockStripes]; }
   void connect(std::uint32_t from, std::uint32_t to, int level);
+  bool replace_shadowed(std::uint32_t from, std::uint32_t to);
+  bool link_in(std::uint32_t id, const std::vector<Candidate>& found,
+               const std::vector<bool>& reached);
+  void pass_on(std::uint32_t from, std::uint32_t to, const std::vector<bool>& reached);
 
   static constexpr std::size_t kLockStripes = 4096;
 
@@ -111,6 +116,7 @@ class MemoryGraph {
   std::vector<std::uint8_t> levels_;
   std::vector<std::uint64_t> payloads_;
   std::vector<std::uint32_t> level0_;
+  ShadowCache shadows_;  // of level-0 lists, in graphs linked by the measure they are searched by
   std::vector<std::vector<std::uint32_t>> upper_;  // levels 1..L, each 1 + m entries
   std::size_t upper_bytes_ = 0;  // of upper_'s lists, kept as they are added (memory_bytes)
   std::unique_ptr<std::mutex[]> locks_;

@@ -74,12 +74,15 @@ std::vector<std::size_t> select_neighbors(const std::vector<Candidate>& candidat
 // drops: on clustered data those are the links between clusters (the heuristic drops a far link
 // when any kept one is a little nearer to it), and whole clusters fell out of reach (6,000
 // 8-d vectors in 30 clusters: 200 to 3,800 reached before the build relinked them; none now).
+// shadow, if given, receives the candidates' shadows (see select_neighbors).
 template <class VectorOf>
 std::size_t candidate_to_drop(const std::vector<Candidate>& candidates, SearchDistance distance,
-                              std::size_t dims, VectorOf vector_of) {
-  std::vector<float> shadow;
-  select_neighbors(candidates, candidates.size() - 1, distance, dims, vector_of, &shadow);
-  return static_cast<std::size_t>(std::min_element(shadow.begin(), shadow.end()) - shadow.begin());
+                              std::size_t dims, VectorOf vector_of,
+                              std::vector<float>* shadow = nullptr) {
+  std::vector<float> own;
+  std::vector<float>& s = shadow != nullptr ? *shadow : own;
+  select_neighbors(candidates, candidates.size() - 1, distance, dims, vector_of, &s);
+  return static_cast<std::size_t>(std::min_element(s.begin(), s.end()) - s.begin());
 }
 
 // Fills kept up to fill_to with the other candidates (indices 0..n) that rank best (rank(i):

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -446,3 +447,31 @@ TEST(HnswSelect, KeepsWhatNoKeptNeighbourShadowsThenFillsNearestFirst) {
 
 }  // namespace
 }  // namespace mvvd::hnsw
+
+// What a build remembers of a full list must keep the order the drop rule compares by: shadow
+// ratios in a byte (kept ones above all), distances to within 0.4%.
+TEST(HnswShadowCache, KeepsTheOrderOfShadowsAndDistances) {
+  using mvvd::hnsw::ShadowCache;
+  ShadowCache cache(4);
+  cache.add();
+  cache.add();
+  EXPECT_FALSE(cache.valid(1));
+  cache.remember(1);
+  EXPECT_TRUE(cache.valid(1));
+  EXPECT_FALSE(cache.valid(0));
+  float previous = -1.0f;
+  for (float ratio : {0.0f, 0.01f, 0.3f, 0.5f, 0.9f, 0.999f}) {
+    EXPECT_LT(ShadowCache::quantize(ratio), ShadowCache::kKept) << ratio;
+    if (previous >= 0.0f && ratio - previous >= 0.01f)
+      EXPECT_LT(ShadowCache::quantize(previous), ShadowCache::quantize(ratio)) << ratio;
+    previous = ratio;
+  }
+  EXPECT_EQ(ShadowCache::quantize(std::numeric_limits<float>::infinity()), ShadowCache::kKept);
+  for (float d : {0.0f, 1e-30f, 0.001f, 1.0f, 3.14159f, 12345.6f, 3e38f}) {
+    cache.set(1, 3, d, 7);
+    EXPECT_NEAR(cache.distance(1, 3), d, d * 0.004f) << d;
+    EXPECT_EQ(cache.shadow(1, 3), 7);
+  }
+  cache.forget(1);
+  EXPECT_FALSE(cache.valid(1));
+}
