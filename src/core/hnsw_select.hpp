@@ -24,9 +24,9 @@ namespace mvvd::hnsw {
 // links a search needs; the fill gives a search with a short beam the near links it needs.
 // Fashion-MNIST (60,000 x 784, m 16, ef_construction 64, in-memory graph): recall@10 at
 // ef_search 10/20/40 0.944/0.981/0.992 with heuristic-only lists (and a slack of 1.2 on the
-// heuristic), 0.970/0.992/0.998 full (pgvector, SQL: 0.971/0.989/0.995); a build takes about
-// twice as long. Filling without linking back gave 0.953 at ef 10, and lists pruned to what the
-// heuristic keeps 0.943.
+// heuristic), 0.970/0.992/0.998 full (pgvector, SQL: 0.971/0.989/0.995); a build reruns the
+// heuristic on every link into a full list unless it remembers it (see ShadowCache). Filling
+// without linking back gave 0.953 at ef 10, and lists pruned to what the heuristic keeps 0.943.
 
 // candidates: sorted nearest first by distance to the base element; vector_of(i) gives the
 // vector of candidates[i]. Returns the indices (into candidates) of at most max_keep that the
