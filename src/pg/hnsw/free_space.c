@@ -198,8 +198,13 @@ MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free, uint32 nelements,
 			HnswRecord *rec =
 				MvvdHnswRecordIn(page, l, MvvdHnswRecordPlace(l, id));
 
+			/*
+			 * Only what is still deleted: a row's record is never freed, whatever happened
+			 * to the place since the first pass read it.
+			 */
 			if (!((to_free[id >> 3] >> (id & 7)) & 1) ||
 				!(rec->flags & HNSW_RECORD_VALID) ||
+				!(rec->flags & HNSW_RECORD_DELETED) ||
 				(rec->flags & HNSW_RECORD_FREE))
 				continue;
 			rec->flags |= HNSW_RECORD_FREE | HNSW_RECORD_DELETED;
@@ -222,39 +227,81 @@ MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free, uint32 nelements,
 	return freed;
 }
 /*
- * Makes a free record that may be taken the empty, deleted record of a new element (keeping its
- * level and upper slots, whose lists it empties); false if another insert took it first.
+ * Empties the upper lists of the element at id on levels 1 .. level (from its first upper slot
+ * on), for take(), which holds the element's record page: MvvdHnswSetNeighbors would read the
+ * record under that lock.
+ */
+static void
+clear_upper_lists(HnswIndex *hi, uint32 id, int level, uint32 upper_slot)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	uint32 none = MVVD_NO_ELEMENT;
+
+	for (int lv = 1; lv <= level; lv++)
+	{
+		HnswPlace place;
+		Buffer buf;
+		HnswEdit edit;
+		uint32 *list;
+		int capacity;
+
+		if (upper_slot + lv - 1 >= MvvdHnswUpperSlotsPerChunk(l))
+			break;
+		place = MvvdHnswUpperPlace(l, id / l->elements_per_chunk,
+								   upper_slot + lv - 1);
+		buf = ReadBuffer(hi->rel, place.block);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		MvvdHnswEditStart(&edit, hi);
+		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, lv,
+							  place, &capacity);
+		MvvdHnswWriteList(list, capacity, &none, 0);
+		MvvdHnswEditFinish(&edit);
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/*
+ * Makes a free record that may be taken the record of a new element, with its vector and heap
+ * TID (keeping its level and upper slots, whose lists it empties); false if another insert took
+ * it first.
+ *
+ * All of it is written before the record page's lock is let go, so the record goes from free
+ * to live in one step. A record taken but not yet written would be deleted and not free: a
+ * VACUUM whose first pass read it then would count it a deleted element, free it again under
+ * the row written there meanwhile (lost to every scan) and let another insert take it.
+ * Lock order: the record page, then the element's upper and vector pages, which nobody holds
+ * while waiting for another lock. Should the server stop half way, the record is still free.
  */
 static bool
-take(HnswIndex *hi, uint32 id, uint64 stamp, int *level, uint32 *upper_slot)
+take(HnswIndex *hi, uint32 id, uint64 stamp, const float *vector,
+	 ItemPointer heaptid, int *level)
 {
-	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, id);
+	const HnswLayout *l = &hi->meta.layout;
+	HnswPlace place = MvvdHnswRecordPlace(l, id);
 	Buffer buf = ReadBuffer(hi->rel, place.block);
 	HnswRecord *rec;
 	HnswEdit edit;
-	uint32 none = MVVD_NO_ELEMENT;
+	HnswMember single = {0, 1};
+	uint32 upper_slot;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	rec = MvvdHnswRecordIn(BufferGetPage(buf), &hi->meta.layout, place);
+	rec = MvvdHnswRecordIn(BufferGetPage(buf), l, place);
 	if (!(rec->flags & HNSW_RECORD_FREE) || MvvdHnswFreeStampOf(rec) > stamp)
 	{
 		UnlockReleaseBuffer(buf);
 		return false;
 	}
-	MvvdHnswEditStart(&edit, hi);
-	rec = MvvdHnswRecordIn(MvvdHnswEditPage(&edit, buf), &hi->meta.layout,
-						   place);
 	*level = rec->level;
-	*upper_slot = rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
-	rec->flags = HNSW_RECORD_VALID | HNSW_RECORD_DELETED;
-	rec->next_copy = MVVD_NO_ELEMENT;
-	MvvdHnswWriteList(rec->neighbors,
-					  MvvdHnswListCapacity(rec->level, 0, hi->meta.m), &none,
-					  0);
+	upper_slot = rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
+	clear_upper_lists(hi, id, *level, upper_slot);
+	/* the vector before the record says it is live (see elements.c) */
+	MvvdHnswWriteVector(hi, id, vector);
+	MvvdHnswEditStart(&edit, hi);
+	rec = MvvdHnswRecordIn(MvvdHnswEditPage(&edit, buf), l, place);
+	MvvdHnswInitRecord(rec, l, hi->meta.m, false, heaptid, *level, upper_slot,
+					   single);
 	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
-	for (int l = 1; l <= *level; l++)
-		MvvdHnswSetNeighbors(hi, id, l, &none, 0, 0, false);
 	return true;
 }
 
@@ -322,18 +369,20 @@ update_free_hints(HnswIndex *hi, const HnswMeta *seen, uint32 taken,
 }
 
 /*
- * Takes a free place for a new element of a vector index, if one may be taken: returns its
- * id, with the level and first upper slot the element gets; MVVD_NO_ELEMENT if there is none.
- * The record is left deleted and empty, so no search returns the element before its vector and
- * record are written.
+ * Takes a free place for a new element of a vector index (a vector of dims dimensions and the
+ * row's heap TID), if one may be taken: returns its id, with the level the element gets;
+ * MVVD_NO_ELEMENT if there is none. The element's vector and record are written there (see
+ * take), with empty lists: the caller links it into the graph.
  */
 uint32
-MvvdHnswTakeFree(HnswIndex *hi, int *level, uint32 *upper_slot)
+MvvdHnswTakeFree(HnswIndex *hi, const float *vector, int dims,
+				 ItemPointer heaptid, int *level)
 {
 	HnswMeta meta;
 	uint32 waiting = MVVD_NO_ELEMENT;
 
-	if (hi->multivector)
+	/* a vector of other dimensions takes no place: allocating reports it */
+	if (hi->multivector || dims != hi->meta.dims)
 		return MVVD_NO_ELEMENT;
 	MvvdHnswReadMeta(hi->rel, &meta);
 	if (meta.free_count == 0)
@@ -348,7 +397,7 @@ MvvdHnswTakeFree(HnswIndex *hi, int *level, uint32 *upper_slot)
 		id = free_on_page(hi, first, last, meta.free_stamp, &waiting);
 		if (id == MVVD_NO_ELEMENT)
 			continue;
-		if (take(hi, id, meta.free_stamp, level, upper_slot))
+		if (take(hi, id, meta.free_stamp, vector, heaptid, level))
 		{
 			update_free_hints(hi, &meta, id, waiting);
 			return id;

@@ -381,7 +381,6 @@ MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 		HnswMember single = {0, 1};
 		uint32 equal;
 		int taken_level;
-		uint32 upper_slot;
 
 		level = draw_level(hi);
 		find_candidates(hi, vectors, dims, level, &c);
@@ -390,14 +389,16 @@ MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 		if (equal != MVVD_NO_ELEMENT &&
 			MvvdHnswAttachCopy(hi, equal, vectors, heaptid))
 			return;
-		/* a deleted element's place, with its level (see free_space.c) */
-		first = MvvdHnswTakeFree(hi, &taken_level, &upper_slot);
+		/*
+		 * A deleted element's place, with its level: its vector and record are written as it
+		 * is taken (see free_space.c), so it only needs linking.
+		 */
+		first = MvvdHnswTakeFree(hi, vectors, dims, heaptid, &taken_level);
 		if (first != MVVD_NO_ELEMENT)
 		{
 			if (taken_level > level)
 				find_candidates(hi, vectors, dims, taken_level, &c);
-			fill_element(hi, first, taken_level, upper_slot, vectors, heaptid,
-						 single, &c);
+			link_element(hi, first, taken_level, vectors, &c);
 			return;
 		}
 		first = MvvdHnswAllocateElements(hi, dims, 1);
