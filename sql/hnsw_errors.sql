@@ -56,3 +56,13 @@ CREATE INDEX t_btree ON t (id);
 SELECT hnsw_error_of('SELECT * FROM mvvd_hnsw_check(''t_btree'')');
 DROP TABLE t;
 DROP FUNCTION hnsw_error_of(text);
+-- a vector of other dimensions is refused also where a deleted element's place is free (it
+-- took the place, reading 16 floats of a 3-d vector)
+CREATE TABLE free_dims (id int, v vector);
+INSERT INTO free_dims SELECT i, array_fill(i::real, ARRAY[16])::vector FROM generate_series(1, 200) i;
+CREATE INDEX free_dims_v ON free_dims USING mvvd_hnsw (v vector_l2_ops);
+DELETE FROM free_dims WHERE id <= 100;
+VACUUM free_dims;
+INSERT INTO free_dims VALUES (0, '[1,2,3]');
+SELECT count(*) AS rows_left FROM free_dims;
+DROP TABLE free_dims;
