@@ -227,40 +227,6 @@ MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free, uint32 nelements,
 	return freed;
 }
 /*
- * Empties the upper lists of the element at id on levels 1 .. level (from its first upper slot
- * on), for take(), which holds the element's record page: MvvdHnswSetNeighbors would read the
- * record under that lock.
- */
-static void
-clear_upper_lists(HnswIndex *hi, uint32 id, int level, uint32 upper_slot)
-{
-	const HnswLayout *l = &hi->meta.layout;
-	uint32 none = MVVD_NO_ELEMENT;
-
-	for (int lv = 1; lv <= level; lv++)
-	{
-		HnswPlace place;
-		Buffer buf;
-		HnswEdit edit;
-		uint32 *list;
-		int capacity;
-
-		if (upper_slot + lv - 1 >= MvvdHnswUpperSlotsPerChunk(l))
-			break;
-		place = MvvdHnswUpperPlace(l, id / l->elements_per_chunk,
-								   upper_slot + lv - 1);
-		buf = ReadBuffer(hi->rel, place.block);
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		MvvdHnswEditStart(&edit, hi);
-		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, lv,
-							  place, &capacity);
-		MvvdHnswWriteList(list, capacity, &none, 0);
-		MvvdHnswEditFinish(&edit);
-		UnlockReleaseBuffer(buf);
-	}
-}
-
-/*
  * Makes a free record that may be taken the record of a new element, with its vector and heap
  * TID (keeping its level and upper slots, whose lists it empties); false if another insert took
  * it first.
@@ -293,7 +259,7 @@ take(HnswIndex *hi, uint32 id, uint64 stamp, const float *vector,
 	}
 	*level = rec->level;
 	upper_slot = rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
-	clear_upper_lists(hi, id, *level, upper_slot);
+	MvvdHnswEmptyUpperLists(hi, id, *level, upper_slot);
 	/* the vector before the record says it is live (see elements.c) */
 	MvvdHnswWriteVector(hi, id, vector);
 	MvvdHnswEditStart(&edit, hi);

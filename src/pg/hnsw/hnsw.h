@@ -188,6 +188,8 @@ int MvvdHnswChooseNeighbors(HnswIndex *hi, const float *vector, int level,
 void MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level,
 						  const uint32 *ids, int nfirst, int n,
 						  bool keep_existing);
+void MvvdHnswEmptyUpperLists(HnswIndex *hi, uint32 id, int level,
+							 uint32 upper_slot);
 bool MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 					  const float *new_vector, int how);
 int MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,

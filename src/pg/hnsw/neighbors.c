@@ -103,18 +103,11 @@ merge_ids(uint32 *ids, int total, int capacity, const uint32 *more, int n)
 	return total;
 }
 
-/*
- * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
- * stay after the first nfirst new ones and before the rest (up to the list's capacity): a
- * concurrent insert that reached a new element through its upper levels may have linked itself
- * there before the element's own search on this level finished, and that link may be its only
- * way in, unlike the ids a list is filled up with (see MvvdHnswChooseNeighbors).
- */
-void
-MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
-					 int nfirst, int n, bool keep_existing)
+/* MvvdHnswSetNeighbors on the list at a place (found by the caller). */
+static void
+set_list_at(HnswIndex *hi, HnswPlace place, int level, const uint32 *ids,
+			int nfirst, int n, bool keep_existing)
 {
-	HnswPlace place;
 	Buffer buf;
 	HnswEdit edit;
 	uint32 *list;
@@ -122,8 +115,6 @@ MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 	uint32 *merged;
 	int total;
 
-	if (!list_place(hi, id, level, &place))
-		return;
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	MvvdHnswEditStart(&edit, hi);
@@ -140,6 +131,44 @@ MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
 	MvvdHnswEditFinish(&edit);
 	UnlockReleaseBuffer(buf);
 	pfree(merged);
+}
+
+/*
+ * Replaces the neighbour list of id on a level. With keep_existing, ids already in the list
+ * stay after the first nfirst new ones and before the rest (up to the list's capacity): a
+ * concurrent insert that reached a new element through its upper levels may have linked itself
+ * there before the element's own search on this level finished, and that link may be its only
+ * way in, unlike the ids a list is filled up with (see MvvdHnswChooseNeighbors).
+ */
+void
+MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level, const uint32 *ids,
+					 int nfirst, int n, bool keep_existing)
+{
+	HnswPlace place;
+
+	if (list_place(hi, id, level, &place))
+		set_list_at(hi, place, level, ids, nfirst, n, keep_existing);
+}
+
+/*
+ * Empties the upper lists of element id on levels 1 .. level, from its first upper slot on,
+ * without reading its record: for a caller that holds the record's page (see free_space.c).
+ */
+void
+MvvdHnswEmptyUpperLists(HnswIndex *hi, uint32 id, int level, uint32 upper_slot)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	uint32 none = MVVD_NO_ELEMENT;
+
+	for (int lv = 1; lv <= level; lv++)
+	{
+		if (upper_slot + lv - 1 >= MvvdHnswUpperSlotsPerChunk(l))
+			break;
+		set_list_at(hi,
+					MvvdHnswUpperPlace(l, id / l->elements_per_chunk,
+									   upper_slot + lv - 1),
+					lv, &none, 0, 0, false);
+	}
 }
 
 /*
