@@ -1,11 +1,13 @@
 // An index scan's search: the HNSW beam search at level 0, made resumable so a scan can return
 // more than ef results (iterative scan).
 //
-// Phase 1 is the plain search with a beam of ef; its results are returned nearest first. Phase 2
-// starts when the executor wants more: every element seen but not returned becomes a pending
-// result and every element not yet expanded a candidate, and the next result is returned once
-// no candidate is nearer than it (a beam one wider than the results so far, growing by one per
-// result), so a LIMIT under a selective WHERE still fills.
+// Phase 1 is the plain search with a beam of ef; its results are returned nearest first. When the
+// executor wants more, the search goes on in batches: each is the same beam search, with every
+// element seen but not yet returned as a possible result and every element not yet expanded as
+// a candidate, and returns its beam's ef nearest. Returning instead the nearest unreturned element
+// as soon as no candidate was nearer (a beam of one past phase 1) read fused-search streams less
+// well: on 60k real rows of two fields, mvvd_search's recall@10 at ef 40 / 80 / 120 went from
+// 0.911 / 0.916 / 0.927 to 0.918 / 0.935 / 0.935 with batches.
 #pragma once
 #include "no_postgres.hpp"
 
@@ -50,21 +52,13 @@ class IncrementalSearch {
 
   // The next result, nearest first (see IterativeMode).
   Step next(Graph& graph, Candidate* out) {
-    if (returned_ < first_.size()) {
-      *out = first_[returned_++];
-      last_returned_ = out->distance;
-      return Step::kFound;
+    if (returned_ == first_.size()) {
+      if (mode_ == IterativeMode::kOff) return Step::kExhausted;
+      if (!next_batch(graph)) return Step::kFailed;
+      if (first_.empty()) return Step::kExhausted;
     }
-    if (mode_ == IterativeMode::kOff) return Step::kExhausted;
-    if (!widened_) widen();
-    while (!to_expand_.empty() && visited_count_ < max_visits_ &&
-           (pending_.empty() || !closer(pending_.top(), to_expand_.top()))) {
-      if (!expand(graph, to_expand_.pop(), true)) return Step::kFailed;
-    }
-    if (pending_.empty()) return Step::kExhausted;
-    *out = pending_.pop();
+    *out = first_[returned_++];
     last_returned_ = out->distance;
-    ++returned_;
     return Step::kFound;
   }
 
@@ -81,14 +75,30 @@ class IncrementalSearch {
     return true;
   }
 
-  // Phase 2 setup: everything seen and not returned is pending; everything unexpanded, a
-  // candidate.
-  void widen() {
-    widened_ = true;
-    pending_.push_all(passed_over_);
-    to_expand_.push_all(passed_over_);
-    passed_over_.clear();
-    passed_over_.shrink_to_fit();
+  // Phase 2: the next batch, the ef nearest of what is seen and not returned after a beam search
+  // from every element not yet expanded (passed over by phase 1 or an earlier batch).
+  bool next_batch(Graph& graph) {
+    if (!widened_) {
+      widened_ = true;
+      to_expand_.push_all(passed_over_);
+    }
+    first_.clear();
+    returned_ = 0;
+    if (passed_over_.size() > ef_) {
+      std::nth_element(passed_over_.begin(), passed_over_.begin() + ef_, passed_over_.end(),
+                       Closer());
+      best_.push_all(std::vector<Candidate>(passed_over_.begin(), passed_over_.begin() + ef_));
+      passed_over_.erase(passed_over_.begin(), passed_over_.begin() + ef_);
+    } else {
+      best_.push_all(passed_over_);
+      passed_over_.clear();
+    }
+    while (!to_expand_.empty() && visited_count_ < max_visits_) {
+      if (best_.size() >= ef_ && closer(best_.top(), to_expand_.top())) break;
+      if (!expand(graph, to_expand_.pop(), true)) return false;
+    }
+    best_.drain_sorted(first_);
+    return true;
   }
 
   bool expand(Graph& graph, Candidate c, bool phase2) {
@@ -104,15 +114,15 @@ class IncrementalSearch {
     visited_count_ += scratch_.fresh_ids.size();
     for (std::size_t i = 0; i < scratch_.fresh_ids.size(); ++i) {
       Candidate n{scratch_.fresh_distances[i], scratch_.fresh_ids[i]};
-      if (phase2) {
-        to_expand_.push(n);
-        if (mode_ != IterativeMode::kStrict || !(n.distance < last_returned_)) pending_.push(n);
-      } else if (best_.size() < ef_ || closer(n, best_.top())) {
-        to_expand_.push(n);
+      // strict order: a late find nearer than one returned leads on, but is no result
+      bool result = !phase2 || mode_ != IterativeMode::kStrict || !(n.distance < last_returned_);
+      if (phase2) to_expand_.push(n);  // every unexpanded element stays a candidate
+      if (result && (best_.size() < ef_ || closer(n, best_.top()))) {
+        if (!phase2) to_expand_.push(n);
         best_.push(n);
         if (best_.size() > ef_) passed_over_.push_back(best_.pop());
-      } else {
-        passed_over_.push_back(n);  // not expanded in phase 1; a candidate in phase 2
+      } else if (result) {
+        passed_over_.push_back(n);  // a result of a later batch; in phase 1, not expanded yet
       }
     }
     return true;
@@ -124,10 +134,9 @@ class IncrementalSearch {
   HashVisited visited_;
   SearchScratch scratch_;
   NearestFirst to_expand_;              // seen, not yet expanded
-  FarthestFirst best_;                  // phase 1: the ef nearest seen
-  std::vector<Candidate> first_;        // phase 1's results, nearest first
-  std::vector<Candidate> passed_over_;  // phase 1: seen, outside the beam
-  NearestFirst pending_;                // phase 2: seen, not yet returned
+  FarthestFirst best_;                  // the current beam: the ef nearest results seen
+  std::vector<Candidate> first_;        // the current batch's results, nearest first
+  std::vector<Candidate> passed_over_;  // seen, neither returned nor in the beam
   bool widened_ = false;
   std::size_t visited_count_ = 0;
   std::size_t returned_ = 0;

@@ -143,14 +143,14 @@ start_scan(IndexScanDesc scan)
 		 * The members' searches only find candidates (rows are re-scored), so their order
 		 * does not matter: relaxed, unless the scan is not iterative at all.
 		 */
-		start_searches(so, Max(mvvd_hnsw_ef_search, depth),
+		start_searches(so, Max(Max(mvvd_hnsw_ef_search, so->header.ef), depth),
 					   so->mode == MVVD_SCAN_OFF ? MVVD_SCAN_OFF
 												 : MVVD_SCAN_RELAXED);
 		so->rows =
 			MvvdHnswRowsStart(so, scan->orderByData[0].sk_strategy, depth);
 	}
 	else if (so->nquery > 0)
-		start_searches(so, mvvd_hnsw_ef_search, so->mode);
+		start_searches(so, Max(mvvd_hnsw_ef_search, so->header.ef), so->mode);
 	MemoryContextSwitchTo(old);
 }
 

@@ -27,7 +27,7 @@ MvvdIsOrderingIndex(Relation index)
 
 IndexScanDesc
 MvvdOrderingScanOpen(Relation heap, Relation index, int strategy, Datum query,
-					 MvvdScanMode mode)
+					 MvvdScanMode mode, int ef)
 {
 	IndexScanDesc scan;
 	ScanKeyData key;
@@ -37,6 +37,7 @@ MvvdOrderingScanOpen(Relation heap, Relation index, int strategy, Datum query,
 			 RelationGetRelationName(index));
 	scan = index_beginscan(heap, index, GetActiveSnapshot(), 0, 1);
 	((MvvdScanHeader *) scan->opaque)->mode = mode;
+	((MvvdScanHeader *) scan->opaque)->ef = ef;
 	ScanKeyEntryInitialize(&key, SK_ORDER_BY, 1, strategy, InvalidOid,
 						   InvalidOid, InvalidOid, query);
 	index_rescan(scan, NULL, 0, &key, 1);

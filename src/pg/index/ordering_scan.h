@@ -26,14 +26,18 @@ typedef enum MvvdScanMode
 typedef struct MvvdScanHeader
 {
 	MvvdScanMode mode;
+	int ef; /* the narrowest first beam; 0 leaves it to the access method's GUC */
 } MvvdScanHeader;
 
 /* Whether the index belongs to one of MVVD's access methods. */
 bool MvvdIsOrderingIndex(Relation index);
 
-/* Starts a scan of index (on heap) ordered by the distance of strategy to query. */
+/*
+ * Starts a scan of index (on heap) ordered by the distance of strategy to query, with a first
+ * beam at least ef wide (the access method's setting if wider).
+ */
 IndexScanDesc MvvdOrderingScanOpen(Relation heap, Relation index, int strategy,
-								   Datum query, MvvdScanMode mode);
+								   Datum query, MvvdScanMode mode, int ef);
 /* The next row (its TID in scan->xs_heaptid) and its distance, NaN when it has none; false at
  * the end. */
 bool MvvdOrderingScanNext(IndexScanDesc scan, double *distance);

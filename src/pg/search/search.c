@@ -27,6 +27,7 @@
 PG_FUNCTION_INFO_V1(mvvd_search);
 
 int mvvd_search_max_depth = 10000;
+int mvvd_search_ef = 200;
 int mvvd_search_exact_rows = 1000;
 bool mvvd_search_combined = true;
 
@@ -40,6 +41,12 @@ MvvdSearchInitGucs(void)
 		"Never less than 4 * k (and 4 * rrf_depth for rrf).",
 		&mvvd_search_max_depth, 10000, 1, INT_MAX, PGC_USERSET, 0, NULL, NULL,
 		NULL);
+	DefineCustomIntVariable(
+		"mvvd.search_ef",
+		"The beam each index stream of mvvd_search starts with.",
+		"mvvd.hnsw_ef_search if that is wider. A stream is read deeper than a "
+		"single query's LIMIT; a narrow beam misses rows of the fused top k.",
+		&mvvd_search_ef, 200, 1, 1000, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable(
 		"mvvd.search_exact_rows",
 		"mvvd_search scores every row that passes its filter, instead of "

@@ -100,6 +100,7 @@ typedef struct RowHeap
 
 /* mvvd.search_* GUCs */
 extern int mvvd_search_max_depth;
+extern int mvvd_search_ef;
 extern int mvvd_search_exact_rows;
 extern bool mvvd_search_combined;
 void MvvdSearchInitGucs(void);

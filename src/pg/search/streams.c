@@ -72,12 +72,13 @@ open_stream(StreamSearch *ss, Stream *s, int field)
 	s->index = f ? f->index : req->combined;
 	/*
 	 * Relaxed: the streams go on past the first beam, and keep a late find (strict order would
-	 * drop it), since every row a stream returns is scored exactly anyway. The combined index's
+	 * drop it), since every row a stream returns is scored exactly anyway. A stream is read
+	 * deeper than one query's LIMIT, so its beam is mvvd.search_ef wide. The combined index's
 	 * vector_ip_ops orders by <#>.
 	 */
 	s->scan = MvvdOrderingScanOpen(
 		req->rel, s->index, f ? f->strategy : MVVD_STRATEGY_DISTANCE,
-		f ? f->query : req->combined_query, MVVD_SCAN_RELAXED);
+		f ? f->query : req->combined_query, MVVD_SCAN_RELAXED, mvvd_search_ef);
 }
 
 static void
