@@ -299,7 +299,8 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			bool valid = MvvdHnswReadElement(&cs.hi, id, &header);
 
 			/* a multivector row's vectors are consecutive elements with one heap TID */
-			if (valid && cs.hi.multivector)
+			if (valid && cs.hi.multivector &&
+				!(header.flags & HNSW_RECORD_FREE))
 				check_member(&cs, id, &header,
 							 previous_valid ? &previous : NULL);
 			previous = header;

@@ -15,7 +15,8 @@
  * while VACUUM ran), with a distance measured on the vector from before a new element took the
  * place. So scans measure an element again before returning its rows (see scan.c): a changed
  * distance means the row was inserted after the scan began, and is not one it should return.
- * Multivector indexes keep the vectors of a row as consecutive elements and free no places.
+ * A multivector row's vectors are consecutive elements: a new row takes a run of as many
+ * consecutive free places (a deleted row's, or part of one), or new ones.
  */
 #include "postgres.h"
 
@@ -226,90 +227,170 @@ MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free, uint32 nelements,
 	set_free_hints(hi, before->count + freed, lowest, stamp);
 	return freed;
 }
+/* The record pages a run of places lies on, locked exclusively in order (ids ascend with blocks). */
+typedef struct RunPages
+{
+	int n;
+	Buffer buf[FLEXIBLE_ARRAY_MEMBER];
+} RunPages;
+
+static RunPages *
+lock_run(HnswIndex *hi, uint32 first, int count)
+{
+	const HnswLayout *l = &hi->meta.layout;
+	RunPages *pages =
+		palloc(offsetof(RunPages, buf) +
+			   sizeof(Buffer) * (count / l->records_per_page + 2));
+
+	pages->n = 0;
+	for (uint32 id = first; id < first + count;
+		 id = MvvdHnswRecordPageEnd(l, id, first + count))
+	{
+		Buffer buf = ReadBuffer(hi->rel, MvvdHnswRecordPlace(l, id).block);
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		pages->buf[pages->n++] = buf;
+	}
+	return pages;
+}
+
+static void
+unlock_run(RunPages *pages)
+{
+	for (int i = 0; i < pages->n; i++)
+		UnlockReleaseBuffer(pages->buf[i]);
+	pfree(pages);
+}
+
 /*
- * Makes a free record that may be taken the record of a new element, with its vector and heap
- * TID (keeping its level and upper slots, whose lists it empties); false if another insert took
- * it first.
+ * Makes `count` consecutive free records that may be taken the records of a new row's elements
+ * (count 1 for a vector index; a multivector's members, in order), with their vectors and the
+ * row's heap TID, each keeping its level and upper slots (whose lists it empties; levels[i]
+ * becomes member i's level); false if another insert took one of them first.
  *
- * All of it is written before the record page's lock is let go, so the record goes from free
+ * All of it is written before the record pages' locks are let go, so the records go from free
  * to live in one step. A record taken but not yet written would be deleted and not free: a
  * VACUUM whose first pass read it then would count it a deleted element, free it again under
  * the row written there meanwhile (lost to every scan) and let another insert take it.
- * Lock order: the record page, then the element's upper and vector pages, which nobody holds
- * while waiting for another lock. Should the server stop half way, the record is still free.
+ * Lock order: the record pages in order, then the elements' upper and vector pages, which
+ * nobody holds while waiting for another lock. Should the server stop half way, the records
+ * not yet written are still free.
  */
 static bool
-take(HnswIndex *hi, uint32 id, uint64 stamp, const float *vector,
-	 ItemPointer heaptid, int *level)
+take(HnswIndex *hi, uint32 first, int count, uint64 stamp,
+	 const float *vectors, ItemPointer heaptid, int *levels)
 {
 	const HnswLayout *l = &hi->meta.layout;
-	HnswPlace place = MvvdHnswRecordPlace(l, id);
-	Buffer buf = ReadBuffer(hi->rel, place.block);
-	HnswRecord *rec;
-	HnswEdit edit;
-	HnswMember single = {0, 1};
-	uint32 upper_slot;
+	RunPages *pages = lock_run(hi, first, count);
+	int page = 0;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	rec = MvvdHnswRecordIn(BufferGetPage(buf), l, place);
-	if (!(rec->flags & HNSW_RECORD_FREE) || MvvdHnswFreeStampOf(rec) > stamp)
+	for (int i = 0; i < count; i++)
 	{
-		UnlockReleaseBuffer(buf);
-		return false;
+		uint32 id = first + i;
+		HnswRecord *rec;
+
+		if (i > 0 && MvvdHnswRecordPlace(l, id).block !=
+						 MvvdHnswRecordPlace(l, id - 1).block)
+			page++;
+		rec = MvvdHnswRecordIn(BufferGetPage(pages->buf[page]), l,
+							   MvvdHnswRecordPlace(l, id));
+		if (!(rec->flags & HNSW_RECORD_FREE) ||
+			MvvdHnswFreeStampOf(rec) > stamp)
+		{
+			unlock_run(pages);
+			return false;
+		}
 	}
-	*level = rec->level;
-	upper_slot = rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
-	MvvdHnswEmptyUpperLists(hi, id, *level, upper_slot);
-	/* the vector before the record says it is live (see elements.c) */
-	MvvdHnswWriteVector(hi, id, vector);
-	MvvdHnswEditStart(&edit, hi);
-	rec = MvvdHnswRecordIn(MvvdHnswEditPage(&edit, buf), l, place);
-	MvvdHnswInitRecord(rec, l, hi->meta.m, false, heaptid, *level, upper_slot,
-					   single);
-	MvvdHnswEditFinish(&edit);
-	UnlockReleaseBuffer(buf);
+	page = 0;
+	for (int i = 0; i < count; i++)
+	{
+		uint32 id = first + i;
+		HnswPlace place = MvvdHnswRecordPlace(l, id);
+		HnswMember member = {(uint16) i, (uint16) count};
+		HnswRecord *rec;
+		HnswEdit edit;
+		uint32 upper_slot;
+
+		if (i > 0 && place.block != MvvdHnswRecordPlace(l, id - 1).block)
+			page++;
+		rec = MvvdHnswRecordIn(BufferGetPage(pages->buf[page]), l, place);
+		levels[i] = rec->level;
+		upper_slot = rec->level > 0 ? MvvdHnswUpperSlotOf(rec, hi->meta.m) : 0;
+		MvvdHnswEmptyUpperLists(hi, id, levels[i], upper_slot);
+		/* the vector before the record says it is live (see elements.c) */
+		MvvdHnswWriteVector(hi, id, vectors + (Size) i * hi->meta.dims);
+		MvvdHnswEditStart(&edit, hi);
+		rec = MvvdHnswRecordIn(MvvdHnswEditPage(&edit, pages->buf[page]), l,
+							   place);
+		MvvdHnswInitRecord(rec, l, hi->meta.m, hi->multivector, heaptid,
+						   levels[i], upper_slot, member);
+		MvvdHnswEditFinish(&edit);
+	}
+	unlock_run(pages);
 	return true;
 }
 
 /*
- * The first free record on the page of the records [first, last) that may be taken (freed with
- * a stamp up to stamp), or MVVD_NO_ELEMENT; *waiting becomes the first one that may not be taken
- * yet (its VACUUM has not finished), if it is lower.
+ * The first id of `count` consecutive free records that may be taken (freed with a stamp up to
+ * stamp) among [from, end), looking through at most `budget` record pages; MVVD_NO_ELEMENT if
+ * there is none, with *stopped the first id it did not look at. *lowest becomes the lowest free
+ * record seen (taken or not, and one whose VACUUM has not finished), if lower.
  */
 static uint32
-free_on_page(HnswIndex *hi, uint32 first, uint32 last, uint64 stamp,
-			 uint32 *waiting)
+find_run(HnswIndex *hi, uint32 from, uint32 end, int count, uint64 stamp,
+		 int budget, uint32 *lowest, uint32 *stopped)
 {
 	const HnswLayout *l = &hi->meta.layout;
-	Buffer buf = MvvdHnswPin(hi, MvvdHnswRecordPlace(l, first).block);
-	uint32 found = MVVD_NO_ELEMENT;
+	uint32 run_first = MVVD_NO_ELEMENT;
+	int run = 0;
 
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	for (uint32 id = first; id < last && found == MVVD_NO_ELEMENT; id++)
+	uint32 first;
+
+	for (first = from; first < end && budget-- > 0;
+		 first = MvvdHnswRecordPageEnd(l, first, end))
 	{
-		HnswRecord *rec = MvvdHnswRecordIn(BufferGetPage(buf), l,
-										   MvvdHnswRecordPlace(l, id));
+		uint32 last = MvvdHnswRecordPageEnd(l, first, end);
+		Buffer buf;
 
-		if (!(rec->flags & HNSW_RECORD_FREE))
-			continue;
-		if (MvvdHnswFreeStampOf(rec) <= stamp)
-			found = id;
-		else
-			*waiting = Min(*waiting, id);
+		CHECK_FOR_INTERRUPTS();
+		buf = MvvdHnswPin(hi, MvvdHnswRecordPlace(l, first).block);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		for (uint32 id = first; id < last; id++)
+		{
+			HnswRecord *rec = MvvdHnswRecordIn(BufferGetPage(buf), l,
+											   MvvdHnswRecordPlace(l, id));
+			bool is_free = (rec->flags & HNSW_RECORD_FREE) != 0;
+
+			if (is_free)
+				*lowest = Min(*lowest, id);
+			if (is_free && MvvdHnswFreeStampOf(rec) <= stamp)
+			{
+				if (run++ == 0)
+					run_first = id;
+				if (run == count)
+				{
+					UnlockReleaseBuffer(buf);
+					return run_first;
+				}
+				continue;
+			}
+			run = 0;
+		}
+		UnlockReleaseBuffer(buf);
 	}
-	UnlockReleaseBuffer(buf);
-	return found;
+	*stopped = first;
+	return MVVD_NO_ELEMENT;
 }
 
 /*
  * After an insert looked for free places from the metapage's cursor (as it saw the metapage):
- * one fewer if it took one (taken), and none below the lower of taken and the first place that
- * may not be taken yet (waiting); or none at all if it found neither. Unchanged if a VACUUM or
- * another insert moved the cursor meanwhile.
+ * count fewer if it took a run of them; the cursor on the lowest free place it saw, else where
+ * it stopped looking (none are free below), and none free at all if that is the end. Unchanged
+ * if a VACUUM or another insert moved the cursor meanwhile.
  */
 static void
-update_free_hints(HnswIndex *hi, const HnswMeta *seen, uint32 taken,
-				  uint32 waiting)
+update_free_hints(HnswIndex *hi, const HnswMeta *seen, bool taken, int count,
+				  uint32 lowest, uint32 stopped)
 {
 	Buffer buf = ReadBuffer(hi->rel, HNSW_METAPAGE_BLKNO);
 	HnswEdit edit;
@@ -322,54 +403,57 @@ update_free_hints(HnswIndex *hi, const HnswMeta *seen, uint32 taken,
 	{
 		MvvdHnswEditStart(&edit, hi);
 		meta = MvvdHnswMetaOf(MvvdHnswEditPage(&edit, buf));
-		if (taken != MVVD_NO_ELEMENT)
-			meta->free_count -= Min(meta->free_count, 1);
-		else if (waiting == MVVD_NO_ELEMENT)
+		if (taken)
+			meta->free_count -= Min(meta->free_count, (uint32) count);
+		else if (lowest == MVVD_NO_ELEMENT && stopped >= seen->next_id)
 			meta->free_count = 0;
-		meta->free_cursor = Min(taken, waiting);
-		if (meta->free_cursor == MVVD_NO_ELEMENT)
-			meta->free_cursor = seen->next_id;
+		meta->free_cursor = lowest != MVVD_NO_ELEMENT ? lowest : stopped;
 		MvvdHnswEditFinish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
 }
 
+/* Record pages an insert looks through for a run of free places before it allocates new ones. */
+#define FREE_SEARCH_PAGES 256
+
 /*
- * Takes a free place for a new element of a vector index (a vector of dims dimensions and the
- * row's heap TID), if one may be taken: returns its id, with the level the element gets;
- * MVVD_NO_ELEMENT if there is none. The element's vector and record are written there (see
- * take), with empty lists: the caller links it into the graph.
+ * Takes free places for the `count` vectors of a new row (one for a vector index; a
+ * multivector's members, which take consecutive places) of dims dimensions, and the row's heap
+ * TID, if there are such places that may be taken: returns the first id, with the level each
+ * element gets in levels; MVVD_NO_ELEMENT if there are none. The vectors and records are written
+ * there (see take), with empty lists: the caller links the elements into the graph.
  */
 uint32
-MvvdHnswTakeFree(HnswIndex *hi, const float *vector, int dims,
-				 ItemPointer heaptid, int *level)
+MvvdHnswTakeFree(HnswIndex *hi, const float *vectors, int count, int dims,
+				 ItemPointer heaptid, int *levels)
 {
 	HnswMeta meta;
-	uint32 waiting = MVVD_NO_ELEMENT;
+	uint32 from;
+	uint32 lowest = MVVD_NO_ELEMENT;
+	uint32 stopped = MVVD_NO_ELEMENT;
 
-	/* a vector of other dimensions takes no place: allocating reports it */
-	if (hi->multivector || dims != hi->meta.dims)
+	/* vectors of other dimensions take no place: allocating reports them */
+	if (dims != hi->meta.dims || count < 1)
 		return MVVD_NO_ELEMENT;
 	MvvdHnswReadMeta(hi->rel, &meta);
-	if (meta.free_count == 0)
+	if (meta.free_count < (uint32) count)
 		return MVVD_NO_ELEMENT;
-	for (uint32 first = meta.free_cursor, last; first < meta.next_id;
-		 first = last)
+	from = meta.free_cursor;
+	for (;;)
 	{
-		uint32 id;
+		uint32 id = find_run(hi, from, meta.next_id, count, meta.free_stamp,
+							 FREE_SEARCH_PAGES, &lowest, &stopped);
 
-		CHECK_FOR_INTERRUPTS();
-		last = MvvdHnswRecordPageEnd(&hi->meta.layout, first, meta.next_id);
-		id = free_on_page(hi, first, last, meta.free_stamp, &waiting);
 		if (id == MVVD_NO_ELEMENT)
-			continue;
-		if (take(hi, id, meta.free_stamp, vector, heaptid, level))
+			break;
+		if (take(hi, id, count, meta.free_stamp, vectors, heaptid, levels))
 		{
-			update_free_hints(hi, &meta, id, waiting);
+			update_free_hints(hi, &meta, true, count, lowest, id);
 			return id;
 		}
-		last = id + 1; /* another insert took it: look on from there */
+		from =
+			id + 1; /* another insert took one of them: look on from there */
 	}
-	update_free_hints(hi, &meta, MVVD_NO_ELEMENT, waiting);
+	update_free_hints(hi, &meta, false, count, lowest, stopped);
 	return MVVD_NO_ELEMENT;
 }

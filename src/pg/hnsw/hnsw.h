@@ -174,8 +174,8 @@ typedef struct HnswFreeCount
 #define HNSW_CHAIN_LOCK 0
 uint32 MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free,
 						  uint32 nelements, const HnswFreeCount *before);
-uint32 MvvdHnswTakeFree(HnswIndex *hi, const float *vector, int dims,
-						ItemPointer heaptid, int *level);
+uint32 MvvdHnswTakeFree(HnswIndex *hi, const float *vectors, int count,
+						int dims, ItemPointer heaptid, int *levels);
 
 /* neighbors.c: editing neighbour lists */
 #define HNSW_LINK_IF_ROOM 0 /* only into a list with room */

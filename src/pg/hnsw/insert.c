@@ -366,7 +366,8 @@ draw_level(HnswIndex *hi)
  * Inserts the vectors of one row (one for a vector column, its members for a multivector
  * column; all indexable, of the index's dimensions). A vector the graph already holds becomes
  * a copy of that element (see copies.c); another takes the place of a deleted element if one is
- * free, else a new one; a multivector's members become consecutive new elements.
+ * free, else a new one; a multivector's members take consecutive places: free ones if there
+ * are as many in a row, else new ones.
  */
 void
 MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
@@ -375,6 +376,7 @@ MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 	HnswCandidates c;
 	uint32 first;
 	int level;
+	int *levels;
 
 	if (!hi->multivector)
 	{
@@ -393,7 +395,7 @@ MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 		 * A deleted element's place, with its level: its vector and record are written as it
 		 * is taken (see free_space.c), so it only needs linking.
 		 */
-		first = MvvdHnswTakeFree(hi, vectors, dims, heaptid, &taken_level);
+		first = MvvdHnswTakeFree(hi, vectors, 1, dims, heaptid, &taken_level);
 		if (first != MVVD_NO_ELEMENT)
 		{
 			if (taken_level > level)
@@ -403,6 +405,19 @@ MvvdHnswInsertVectors(HnswIndex *hi, const float *vectors, int count, int dims,
 		}
 		first = MvvdHnswAllocateElements(hi, dims, 1);
 		add_element(hi, first, level, vectors, heaptid, single, &c);
+		return;
+	}
+	levels = palloc(sizeof(int) * count);
+	first = MvvdHnswTakeFree(hi, vectors, count, dims, heaptid, levels);
+	if (first != MVVD_NO_ELEMENT)
+	{
+		for (int i = 0; i < count; i++)
+		{
+			const float *vector = vectors + (Size) i * dims;
+
+			find_candidates(hi, vector, dims, levels[i], &c);
+			link_element(hi, first + i, levels[i], vector, &c);
+		}
 		return;
 	}
 	first = MvvdHnswAllocateElements(hi, dims, count);

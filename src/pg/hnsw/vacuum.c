@@ -625,10 +625,8 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			(IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
 	if (vs.nelements > 0)
 	{
-		/* multivector rows need consecutive places: theirs are not freed */
-		if (!vs.hi.multivector)
-			vs.to_free = palloc_extended(vs.nelements / 8 + 1,
-										 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		vs.to_free = palloc_extended(vs.nelements / 8 + 1,
+									 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		mark_deleted(&vs, callback, callback_state);
 		if (vs.newly_deleted > 0)
 		{
