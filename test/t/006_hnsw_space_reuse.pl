@@ -15,6 +15,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use List::Util;
+use FindBin;
+use lib $FindBin::Bin;
+use SpaceReuse;
 
 my $node = PostgreSQL::Test::Cluster->new('reuse');
 $node->init;
@@ -35,28 +38,10 @@ CREATE INDEX t_id ON t (id);
 INSERT INTO t SELECT * FROM src WHERE id <= $rows;
 CREATE INDEX t_v ON t USING mvvd_hnsw (v vector_l2_ops);
 });
-my $size = sub { $node->safe_psql('postgres', q{SELECT pg_relation_size('t_v')}) };
-my $errors = sub {
-	$node->safe_psql('postgres',
-		q{SELECT count(*) FROM mvvd_hnsw_check('t_v') WHERE severity = 'error'});
-};
-
+my $size = sub { SpaceReuse::index_size($node) };
+my $errors = sub { SpaceReuse::check_errors($node) };
 # recall@10 at ef_search 100 of the index against the exact answer
-sub recall
-{
-	return $node->safe_psql(
-		'postgres', q{
-SET mvvd.hnsw_ef_search = 100;
-SET enable_seqscan = off;
-CREATE TEMP TABLE found AS SELECT q.qid, s.id FROM q, LATERAL (SELECT id FROM t
-	ORDER BY t.v <-> q.v LIMIT 10) s;
-SET enable_seqscan = on;
-SET enable_indexscan = off;
-CREATE TEMP TABLE exact AS SELECT q.qid, s.id FROM q, LATERAL (SELECT id FROM t
-	ORDER BY t.v <-> q.v LIMIT 10) s;
-SELECT round((SELECT count(*) FROM found JOIN exact USING (qid, id)) / 1000.0, 3);
-});
-}
+sub recall { SpaceReuse::recall($node, '<->', 'SET mvvd.hnsw_ef_search = 100;') }
 
 my $built = $size->();
 $node->safe_psql('postgres', 'DELETE FROM t');
@@ -75,15 +60,7 @@ SELECT count(*) FROM t a WHERE a.id % 40 = 0
 	'every row is found by its own vector in the places of the deleted ones');
 
 # ten rounds of 10% churn, each round's new rows inserted one statement after the VACUUM
-for my $round (1 .. 10)
-{
-	my $from = $rows * (1 + ($round - 1) / 10);
-	my $to = $rows * (1 + $round / 10);
-	$node->safe_psql('postgres',
-		"DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY random() LIMIT $rows / 10)");
-	$node->safe_psql('postgres', 'VACUUM t');
-	$node->safe_psql('postgres', "INSERT INTO t SELECT * FROM src WHERE id > $from AND id <= $to");
-}
+SpaceReuse::churn($node, $rows);
 my $churned = $size->();
 my $churned_recall = recall();
 is($errors->(), '0', 'mvvd_hnsw_check reports no errors after the churn');
@@ -127,19 +104,7 @@ SELECT count(*) AS out_of_order FROM (SELECT d < lag(d) OVER (ORDER BY n) AS bef
 SELECT 1 / 0 AS rows_out_of_distance_order;
 \endif
 });
-my @args;
-for my $name (sort keys %scripts)
-{
-	my $path = $node->basedir . "/$name";
-	append_to_file($path, $scripts{$name});
-	my $weight = $name eq 'vacuum.sql' ? 1 : 20;
-	push @args, '-f', "$path\@$weight";
-}
-$node->command_ok(
-	[
-		'pgbench', '-n', '-c', 6, '-j', 2, '-t', 200, @args,
-		'-h', $node->host, '-p', $node->port, 'postgres'
-	],
+SpaceReuse::run_clients($node, \%scripts, 6, 200,
 	'clients insert, delete, vacuum and query at once; every query gets its rows in distance order');
 $node->safe_psql('postgres', 'VACUUM t');
 is($errors->(), '0', 'mvvd_hnsw_check reports no errors after the concurrent churn');

@@ -14,6 +14,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use SpaceReuse;
 
 my $node = PostgreSQL::Test::Cluster->new('mv_reuse');
 $node->init;
@@ -39,11 +42,8 @@ CREATE INDEX t_id ON t (id);
 INSERT INTO t SELECT * FROM src WHERE id <= $rows;
 CREATE INDEX t_v ON t USING mvvd_hnsw (v multivector_l2_ops);
 });
-my $size = sub { $node->safe_psql('postgres', q{SELECT pg_relation_size('t_v')}) };
-my $errors = sub {
-	$node->safe_psql('postgres',
-		q{SELECT count(*) FROM mvvd_hnsw_check('t_v') WHERE severity = 'error'});
-};
+my $size = sub { SpaceReuse::index_size($node) };
+my $errors = sub { SpaceReuse::check_errors($node) };
 # rows (one in ten) that are not the first a search by their own value returns
 my $not_found_by_own_value = sub {
 	$node->safe_psql(
@@ -54,20 +54,7 @@ SELECT count(*) FROM t a WHERE a.id % 10 = 0
 };
 
 # recall@10 of the index against the exact order, over 50 queries
-sub recall
-{
-	return $node->safe_psql(
-		'postgres', q{
-SET enable_seqscan = off;
-CREATE TEMP TABLE found AS SELECT q.qid, s.id FROM q, LATERAL (SELECT id FROM t
-	ORDER BY t.v @-> q.v LIMIT 10) s;
-SET enable_seqscan = on;
-SET enable_indexscan = off;
-CREATE TEMP TABLE exact AS SELECT q.qid, s.id FROM q, LATERAL (SELECT id FROM t
-	ORDER BY t.v @-> q.v LIMIT 10) s;
-SELECT round((SELECT count(*) FROM found JOIN exact USING (qid, id)) / 500.0, 3);
-});
-}
+sub recall { SpaceReuse::recall($node, '@->') }
 
 my $built = $size->();
 $node->safe_psql('postgres', 'DELETE FROM t');
@@ -83,15 +70,7 @@ is($not_found_by_own_value->(), '0',
 	'every row is found by its own value in the places of the deleted ones');
 
 # ten rounds of 10% churn, each round's new rows (of other sizes) inserted after the VACUUM
-for my $round (1 .. 10)
-{
-	my $from = $rows * (1 + ($round - 1) / 10);
-	my $to = $rows * (1 + $round / 10);
-	$node->safe_psql('postgres',
-		"DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY random() LIMIT $rows / 10)");
-	$node->safe_psql('postgres', 'VACUUM t');
-	$node->safe_psql('postgres', "INSERT INTO t SELECT * FROM src WHERE id > $from AND id <= $to");
-}
+SpaceReuse::churn($node, $rows);
 my $churned = $size->();
 my $churned_recall = recall();
 is($errors->(), '0', 'mvvd_hnsw_check reports no errors after the churn');
@@ -124,19 +103,7 @@ VACUUM t;
 \set k random(1, 3 * 2000)
 SELECT id FROM t ORDER BY v @-> (SELECT v FROM src WHERE id = :k) LIMIT 10;
 });
-my @args;
-for my $name (sort keys %scripts)
-{
-	my $path = $node->basedir . "/$name";
-	append_to_file($path, $scripts{$name});
-	my $weight = $name eq 'vacuum.sql' ? 1 : 20;
-	push @args, '-f', "$path\@$weight";
-}
-$node->command_ok(
-	[
-		'pgbench', '-n', '-c', 6, '-j', 2, '-t', 150, @args,
-		'-h', $node->host, '-p', $node->port, 'postgres'
-	],
+SpaceReuse::run_clients($node, \%scripts, 6, 150,
 	'clients insert, delete, vacuum and query a multivector index at once');
 $node->safe_psql('postgres', 'VACUUM t');
 is($errors->(), '0', 'mvvd_hnsw_check reports no errors after the concurrent churn');
