@@ -299,8 +299,10 @@ mvvd_hnsw_check(PG_FUNCTION_ARGS)
 			bool valid = MvvdHnswReadElement(&cs.hi, id, &header);
 
 			/* a multivector row's vectors are consecutive elements with one heap TID */
+			/* free places keep no row (a VACUUM may have freed part of one) */
 			if (valid && cs.hi.multivector &&
-				!(header.flags & HNSW_RECORD_FREE))
+				!(header.flags & HNSW_RECORD_FREE) &&
+				!(previous_valid && (previous.flags & HNSW_RECORD_FREE)))
 				check_member(&cs, id, &header,
 							 previous_valid ? &previous : NULL);
 			previous = header;

@@ -227,7 +227,11 @@ MvvdHnswFreePlaces(HnswIndex *hi, const uint8 *to_free, uint32 nelements,
 	set_free_hints(hi, before->count + freed, lowest, stamp);
 	return freed;
 }
-/* The record pages a run of places lies on, locked exclusively in order (ids ascend with blocks). */
+/*
+ * The record pages a run of places lies on, locked exclusively in order (ids ascend with
+ * blocks). A chunk's last record page may be partly filled, and a run may cross chunks, so a run
+ * of count records can lie on up to count pages.
+ */
 typedef struct RunPages
 {
 	int n;
@@ -239,8 +243,7 @@ lock_run(HnswIndex *hi, uint32 first, int count)
 {
 	const HnswLayout *l = &hi->meta.layout;
 	RunPages *pages =
-		palloc(offsetof(RunPages, buf) +
-			   sizeof(Buffer) * (count / l->records_per_page + 2));
+		palloc(offsetof(RunPages, buf) + sizeof(Buffer) * (Size) count);
 
 	pages->n = 0;
 	for (uint32 id = first; id < first + count;
@@ -384,9 +387,12 @@ find_run(HnswIndex *hi, uint32 from, uint32 end, int count, uint64 stamp,
 
 /*
  * After an insert looked for free places from the metapage's cursor (as it saw the metapage):
- * count fewer if it took a run of them; the cursor on the lowest free place it saw, else where
- * it stopped looking (none are free below), and none free at all if that is the end. Unchanged
- * if a VACUUM or another insert moved the cursor meanwhile.
+ * count fewer if it took a run of them. The cursor goes to the lowest free place it saw, as
+ * any free place may serve a later row of one vector; but after a vain search for a longer run
+ * (a multivector row), to where it stopped looking, so that free runs too short for most rows
+ * do not make every insert read the same pages (the next VACUUM points the cursor back at
+ * them). None are free at all if it saw none up to the end. Unchanged if a VACUUM or another
+ * insert moved the cursor meanwhile.
  */
 static void
 update_free_hints(HnswIndex *hi, const HnswMeta *seen, bool taken, int count,
@@ -407,7 +413,10 @@ update_free_hints(HnswIndex *hi, const HnswMeta *seen, bool taken, int count,
 			meta->free_count -= Min(meta->free_count, (uint32) count);
 		else if (lowest == MVVD_NO_ELEMENT && stopped >= seen->next_id)
 			meta->free_count = 0;
-		meta->free_cursor = lowest != MVVD_NO_ELEMENT ? lowest : stopped;
+		if (lowest == MVVD_NO_ELEMENT || (!taken && count > 1))
+			meta->free_cursor = stopped;
+		else
+			meta->free_cursor = lowest;
 		MvvdHnswEditFinish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
@@ -415,6 +424,11 @@ update_free_hints(HnswIndex *hi, const HnswMeta *seen, bool taken, int count,
 
 /* Record pages an insert looks through for a run of free places before it allocates new ones. */
 #define FREE_SEARCH_PAGES 256
+/*
+ * Record pages a run taken may lie on: take holds them all (Postgres allows a backend 200
+ * lightweight locks); a longer row gets new places.
+ */
+#define RUN_PAGES_MAX 64
 
 /*
  * Takes free places for the `count` vectors of a new row (one for a vector index; a
@@ -433,7 +447,8 @@ MvvdHnswTakeFree(HnswIndex *hi, const float *vectors, int count, int dims,
 	uint32 stopped = MVVD_NO_ELEMENT;
 
 	/* vectors of other dimensions take no place: allocating reports them */
-	if (dims != hi->meta.dims || count < 1)
+	if (dims != hi->meta.dims || count < 1 ||
+		count > (RUN_PAGES_MAX - 2) * hi->meta.layout.records_per_page)
 		return MVVD_NO_ELEMENT;
 	MvvdHnswReadMeta(hi->rel, &meta);
 	if (meta.free_count < (uint32) count)
