@@ -195,8 +195,8 @@ bool MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 int MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 						uint32 new_id, const float *new_vector, int how,
 						bool force_one);
-bool MvvdHnswLinkInPlaceOfShared(HnswIndex *hi, uint32 base, uint32 new_id,
-								 uint32 *in_links);
+bool MvvdHnswSpliceIn(HnswIndex *hi, uint32 base, uint32 new_id,
+					  const bool *reached, uint32 nelements);
 
 /* build.c, insert.c, scan.c, vacuum.c: the access method callbacks */
 IndexBuildResult *mvvd_hnsw_build(Relation heap, Relation index,

@@ -288,55 +288,123 @@ MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 	return linked;
 }
 
+/* The level-0 link of `base` that leads to the element nearest it, or MVVD_NO_ELEMENT. */
+static uint32
+shortest_link(HnswIndex *hi, uint32 base)
+{
+	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, base);
+	float *base_vector = palloc(sizeof(float) * hi->meta.dims);
+	float *scratch = palloc(sizeof(float) * hi->meta.dims);
+	uint32 *ids = palloc(sizeof(uint32) * MvvdHnswMaxListCapacity(hi->meta.m));
+	float *distances =
+		palloc(sizeof(float) * MvvdHnswMaxListCapacity(hi->meta.m));
+	uint32 shortest = MVVD_NO_ELEMENT;
+	Buffer buf;
+	uint32 *list;
+	int capacity;
+	int n;
+
+	MvvdHnswReadVector(hi, base, base_vector);
+	buf = ReadBuffer(hi->rel, place.block);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, 0, place, &capacity);
+	n = MvvdHnswListLength(list, capacity);
+	memcpy(ids, list, sizeof(uint32) * n);
+	UnlockReleaseBuffer(buf);
+	MvvdHnswDistances(hi, base_vector, ids, n, distances, scratch);
+	for (int i = 0, best = -1; i < n; i++)
+		if (best < 0 || distances[i] < distances[best])
+			best = i, shortest = ids[i];
+	return shortest;
+}
+
 /*
- * Puts new_id in the level-0 list of `base` in place of its shortest link to an element that
- * has another way in (in_links per element; kept up to date): long links are the bridges
- * between regions a search needs. For an element no walk reaches whose nearest reached elements
- * have full lists the heuristic would keep as they are (copies of one vector): the link it
- * takes cuts nobody off. Returns whether the list now holds new_id.
+ * Adds a link from `from`, an element no walk reaches, to `to`: appended if its level-0 list has
+ * room, else in place of a link to a reached element (no way to that one passes through an
+ * element out of reach), else of its last link (whose element the caller links in later).
+ */
+static void
+pass_on(HnswIndex *hi, uint32 from, uint32 to, const bool *reached,
+		uint32 nelements)
+{
+	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, from);
+	Buffer buf = ReadBuffer(hi->rel, place.block);
+	HnswEdit edit;
+	uint32 *list;
+	int capacity;
+	int n;
+	int slot;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, 0, place, &capacity);
+	n = MvvdHnswListLength(list, capacity);
+	for (int i = 0; i < n; i++)
+	{
+		if (list[i] == to)
+		{
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+	}
+	slot = n < capacity ? n : n - 1;
+	for (int i = 0; i < n && n == capacity; i++)
+	{
+		if (list[i] >= nelements || reached[list[i]])
+		{
+			slot = i;
+			break;
+		}
+	}
+	MvvdHnswEditStart(&edit, hi);
+	list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, 0, place,
+						  &capacity);
+	list[slot] = to;
+	if (slot == n && n + 1 < capacity)
+		list[n + 1] = MVVD_NO_ELEMENT;
+	MvvdHnswEditFinish(&edit);
+	UnlockReleaseBuffer(buf);
+}
+
+/*
+ * Links new_id, an element no walk from the entry point reaches, into the level-0 list of
+ * `base`, a reached element whose list is full: in place of its shortest link, which new_id
+ * takes over (see pass_on), so that everything reached stays reached. The link to carry on is
+ * written first: should the server stop in between, new_id only has one link more. Returns
+ * false if base's list changed meanwhile so that the link is gone (the caller tries another).
+ * reached covers ids below nelements; later ones are new, hence reached.
  */
 bool
-MvvdHnswLinkInPlaceOfShared(HnswIndex *hi, uint32 base, uint32 new_id,
-							uint32 *in_links)
+MvvdHnswSpliceIn(HnswIndex *hi, uint32 base, uint32 new_id,
+				 const bool *reached, uint32 nelements)
 {
-	HnswPlace place;
+	uint32 to = shortest_link(hi, base);
+	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, base);
 	Buffer buf;
 	HnswEdit edit;
 	uint32 *list;
 	int capacity;
 	int n;
 	int slot = -1;
-	float *base_vector = palloc(sizeof(float) * hi->meta.dims);
-	float *scratch = palloc(sizeof(float) * hi->meta.dims);
-	float *distances;
-	uint32 *ids;
 
-	if (!list_place(hi, base, 0, &place))
+	if (to == MVVD_NO_ELEMENT)
 		return false;
-	MvvdHnswReadVector(hi, base, base_vector);
+	pass_on(hi, new_id, to, reached, nelements);
 	buf = ReadBuffer(hi->rel, place.block);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, 0, place, &capacity);
 	n = MvvdHnswListLength(list, capacity);
-	ids = palloc(sizeof(uint32) * Max(n, 1));
-	distances = palloc(sizeof(float) * Max(n, 1));
-	memcpy(ids, list, sizeof(uint32) * n);
-	MvvdHnswDistances(hi, base_vector, ids, n, distances, scratch);
 	for (int i = 0; i < n; i++)
 	{
-		if (ids[i] == new_id)
+		if (list[i] == new_id)
 		{
 			UnlockReleaseBuffer(buf);
 			return true;
 		}
-		if (in_links[ids[i]] >= 2 &&
-			(slot < 0 || distances[i] < distances[slot]))
+		if (list[i] == to)
 			slot = i;
 	}
 	if (slot >= 0)
 	{
-		in_links[ids[slot]]--;
-		in_links[new_id]++;
 		MvvdHnswEditStart(&edit, hi);
 		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, 0,
 							  place, &capacity);

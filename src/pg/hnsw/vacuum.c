@@ -435,12 +435,16 @@ repair_entry(VacuumState *vs)
 
 /*
  * Pass 3: links every live element that no walk from the entry point reaches back into the
- * graph, from the nearest reachable elements a search finds (into their lists if they have
- * room, else into the nearest one's, against the heuristic). Such elements lost every way in: their in-links came from deleted elements (a
- * row updated or deleted with most of its neighbours), while their own lists needed no repair.
+ * graph, from the nearest reachable elements a search finds: into their lists if they have
+ * room, else into the nearest one's in place of its shortest link, which the element takes
+ * over (see MvvdHnswSpliceIn), so nothing reached is cut off and one pass links them all. Such
+ * elements lost every way in: their in-links came from deleted elements (a row updated or
+ * deleted with most of its neighbours), while their own lists needed no repair. (Giving up
+ * instead the shortest link to an element with another in-link, counted over all lists, cut off
+ * copies whose other in-links came from their own island.)
  */
 #define RECONNECT_LINKS 3
-/* reached elements whose lists may give up a link to one with another way in */
+/* reached elements near one out of reach, whose lists may take it */
 #define RECONNECT_CANDIDATES 16
 
 /*
@@ -491,34 +495,7 @@ nearest_reached(VacuumState *vs, const float *vector, const bool *reached,
 	}
 }
 
-/* Level-0 in-links per element, counted over the live elements' lists. */
-static uint32 *
-count_in_links(VacuumState *vs)
-{
-	HnswIndex *hi = &vs->hi;
-	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
-	uint32 *ids = palloc(sizeof(uint32) * capacity);
-	uint32 *in_links = palloc_extended(sizeof(uint32) * vs->nelements,
-									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-
-	for (uint32 id = 0; id < vs->nelements; id++)
-	{
-		int n;
-
-		if (IS_DELETED(vs, id))
-			continue;
-		vacuum_delay_point();
-		n = MvvdHnswReadNeighbors(hi, id, 0, ids, capacity);
-		for (int i = 0; i < n; i++)
-			if (ids[i] < vs->nelements)
-				in_links[ids[i]]++;
-	}
-	pfree(ids);
-	return in_links;
-}
-
-/* Returns how many links it forced (each may have cut another element off). */
-static int
+static void
 reconnect(VacuumState *vs)
 {
 	HnswIndex *hi = &vs->hi;
@@ -528,8 +505,6 @@ reconnect(VacuumState *vs)
 	bool *reached =
 		palloc_extended(vs->nelements, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	uint32 cands[RECONNECT_CANDIDATES];
-	uint32 *in_links = NULL;
-	int forced = 0;
 	float *vector = palloc(sizeof(float) * dims);
 	MemoryContext tmp = AllocSetContextCreate(
 		CurrentMemoryContext, "mvvd_hnsw reconnect", ALLOCSET_DEFAULT_SIZES);
@@ -537,7 +512,7 @@ reconnect(VacuumState *vs)
 	MvvdHnswReadMeta(hi->rel,
 					 &hi->meta); /* the entry point repair_entry chose */
 	if (hi->meta.entry_id >= vs->nelements)
-		return 0;
+		return;
 	MvvdHnswMarkReachable(hi, hi->meta.entry_id, vs->nelements, reached,
 						  queue);
 	for (uint32 id = 0; id < vs->nelements; id++)
@@ -549,51 +524,24 @@ reconnect(VacuumState *vs)
 		if (IS_DELETED(vs, id) || reached[id])
 			continue;
 		vacuum_delay_point();
-		if (in_links == NULL)
-			in_links = count_in_links(vs);
 		old = MemoryContextSwitchTo(tmp);
 		MvvdHnswReadVector(hi, id, vector);
 		search_reached(vs, id, vector, reached, RECONNECT_CANDIDATES, cands,
 					   &ncands);
 		if (ncands == 0)
 			nearest_reached(vs, vector, reached, cands, &ncands);
-		/*
-		 * Into lists with room first: pruning a list could cut off another element; then in
-		 * place of a link to an element with another way in; else forced.
-		 */
+		/* into lists with room first: pruning a list could cut off another element */
 		linked = MvvdHnswLinkBackAll(hi, cands, Min(ncands, RECONNECT_LINKS),
 									 0, id, vector, HNSW_LINK_IF_ROOM, false);
-		in_links[id] += linked;
 		for (int i = 0; i < ncands && linked == 0; i++)
-			linked = MvvdHnswLinkInPlaceOfShared(hi, cands[i], id, in_links);
-		if (linked == 0 && ncands > 0)
-		{
 			linked =
-				MvvdHnswLinkBack(hi, cands[0], 0, id, vector, HNSW_LINK_FORCE);
-			forced++;
-		}
+				MvvdHnswSpliceIn(hi, cands[i], id, reached, vs->nelements);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (linked > 0)
-		{
-			/*
-			 * Its island's own links to it are no way in from the entry point: the link
-			 * just made is its only one, which no later in-place link may take.
-			 */
-			in_links[id] = 1;
 			MvvdHnswMarkReachable(hi, id, vs->nelements, reached, queue);
-		}
 	}
 	MemoryContextDelete(tmp);
-	return forced;
-}
-
-/* Links back what no walk reaches, again while forced links may have cut some off. */
-static void
-reconnect_all(VacuumState *vs)
-{
-	for (int pass = 0; pass < 3 && reconnect(vs) > 0; pass++)
-		;
 }
 
 /* Opens the index for VACUUM, no element marked deleted yet. */
@@ -633,7 +581,7 @@ mvvd_hnsw_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			repair_graph(&vs);
 			repair_entry(&vs);
 		}
-		reconnect_all(&vs);
+		reconnect(&vs);
 		free_places(&vs);
 	}
 	stats->tuples_removed += vs.newly_deleted;
@@ -659,7 +607,7 @@ mvvd_hnsw_vacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		if (vs.nelements > 0)
 		{
 			mark_deleted(&vs, NULL, NULL);
-			reconnect_all(&vs);
+			reconnect(&vs);
 		}
 		pfree(vs.deleted);
 		pfree(vs.was_free);
