@@ -81,18 +81,13 @@ class IncrementalSearch {
     if (!widened_) {
       widened_ = true;
       to_expand_.push_all(passed_over_);
+      pending_.push_all(passed_over_);
+      passed_over_.clear();
+      passed_over_.shrink_to_fit();
     }
     first_.clear();
     returned_ = 0;
-    if (passed_over_.size() > ef_) {
-      std::nth_element(passed_over_.begin(), passed_over_.begin() + ef_, passed_over_.end(),
-                       Closer());
-      best_.push_all(std::vector<Candidate>(passed_over_.begin(), passed_over_.begin() + ef_));
-      passed_over_.erase(passed_over_.begin(), passed_over_.begin() + ef_);
-    } else {
-      best_.push_all(passed_over_);
-      passed_over_.clear();
-    }
+    while (best_.size() < ef_ && !pending_.empty()) best_.push(pending_.pop());
     while (!to_expand_.empty() && visited_count_ < max_visits_) {
       if (best_.size() >= ef_ && closer(best_.top(), to_expand_.top())) break;
       if (!expand(graph, to_expand_.pop(), true)) return false;
@@ -120,12 +115,19 @@ class IncrementalSearch {
       if (result && (best_.size() < ef_ || closer(n, best_.top()))) {
         if (!phase2) to_expand_.push(n);
         best_.push(n);
-        if (best_.size() > ef_) passed_over_.push_back(best_.pop());
+        if (best_.size() > ef_) pass_over(best_.pop(), phase2);
       } else if (result) {
-        passed_over_.push_back(n);  // a result of a later batch; in phase 1, not expanded yet
+        pass_over(n, phase2);  // a result of a later batch; in phase 1, not expanded yet
       }
     }
     return true;
+  }
+
+  void pass_over(Candidate c, bool phase2) {
+    if (phase2)
+      pending_.push(c);
+    else
+      passed_over_.push_back(c);
   }
 
   std::size_t ef_;
@@ -136,7 +138,8 @@ class IncrementalSearch {
   NearestFirst to_expand_;              // seen, not yet expanded
   FarthestFirst best_;                  // the current beam: the ef nearest results seen
   std::vector<Candidate> first_;        // the current batch's results, nearest first
-  std::vector<Candidate> passed_over_;  // seen, neither returned nor in the beam
+  std::vector<Candidate> passed_over_;  // phase 1: seen, outside the beam
+  NearestFirst pending_;                // phase 2: seen, neither returned nor in the beam
   bool widened_ = false;
   std::size_t visited_count_ = 0;
   std::size_t returned_ = 0;
