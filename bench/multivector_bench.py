@@ -48,6 +48,11 @@ queries of 7-16 members", clustered so that nearest neighbours mean something:
   * each query (generator seed+2) picks a document uniformly at random, takes that document's
     topics and draws qmin..qmax members the same way, so it has truly near documents.
 
+With --fashion-mnist, real data instead: each of the first --docs training images of Debian's
+dataset-fashion-mnist is a document of its non-blank 7x7 patches (of the 16 a 28x28 image has;
+about 10), scaled to unit length, 49 dimensions; each of the first --queries test images is a
+query of its non-blank patches, or of --query-patches of them drawn at random (seed --seed).
+
 Document i (0-based in the generator) has id i+1. Ground truth: exact MaxSim of every query
 against every document, inner products in float64, computed in chunks with numpy.
 
@@ -56,6 +61,7 @@ settings (MVVD must be built and installed first: `make && make install` at the 
 
     bash bench/multivector_bench.sh                               # 20k documents, 200 queries
     bash bench/multivector_bench.sh --docs 2000 --queries 50      # a quick run
+    bash bench/multivector_bench.sh --fashion-mnist               # real image patches
     bash bench/multivector_bench.sh --candidates 10,50 --baseline-n 50 --json /tmp/mv.json
     bash bench/multivector_bench.sh --force-index --iterative-scan off
     /usr/bin/python3 bench/multivector_bench.py --dsn 'host=/tmp/sock dbname=postgres' --skip-load
@@ -77,7 +83,8 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sql_bench import connect, first_error_line, int_list, log  # noqa: E402
+from sql_bench import (connect, fashion_mnist_files, first_error_line, int_list,  # noqa: E402
+                       log, read_idx_images)
 
 DATABASE = "bench_multivector"
 DOCS_INDEX = "docs_mv_bench_idx"
@@ -147,6 +154,29 @@ def clustered_dataset(args):
     queries = MultiVectorSet(draw_members(qrng, centres, [doc_topics[s] for s in source],
                                           qcounts, args.sigma), qcounts)
     return docs, queries, doc_topics
+
+
+def image_patches(images, side=7):
+    """Each image's non-blank side x side patches, scaled to unit length: a MultiVectorSet."""
+    n, rows, cols = images.shape
+    tiles = images.reshape(n, rows // side, side, cols // side, side).transpose(0, 1, 3, 2, 4)
+    tiles = tiles.reshape(n, -1, side * side).astype(np.float64)
+    keep = tiles.sum(axis=2) > 0
+    return MultiVectorSet(unit_rows(tiles[keep]).astype(np.float32), keep.sum(axis=1))
+
+
+def fashion_mnist_patches(args):
+    """The Fashion-MNIST patch documents and queries of the module docstring."""
+    train_file, test_file = fashion_mnist_files()
+    train = read_idx_images(train_file)[:args.docs].reshape(-1, 28, 28)
+    test = read_idx_images(test_file)[:args.queries].reshape(-1, 28, 28)
+    docs, queries = image_patches(train), image_patches(test)
+    if args.query_patches:
+        rng = np.random.default_rng(args.seed)
+        picked = [rng.choice(queries[i], size=min(args.query_patches, len(queries[i])),
+                             replace=False) for i in range(len(queries))]
+        queries = MultiVectorSet(np.concatenate(picked), [len(x) for x in picked])
+    return docs, queries
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,12 +614,15 @@ def format_summary(rows, exact):
 
 def report(args, docs, queries, result):
     k = args.k
-    print(f"data: clustered, {len(docs)} documents of {args.min_members}-{args.max_members} x "
-          f"{args.dims} (members {len(docs.vectors)}, mean {docs.counts.mean():.1f}), "
-          f"{len(queries)} queries of {args.qmin}-{args.qmax} (mean {queries.counts.mean():.1f}), "
-          f"topics {args.topics} (1-{args.max_topics} per document), sigma {args.sigma}, "
-          f"seed {args.seed}; m={args.m}, ef_construction={args.ef_construction}; "
-          f"planner settings: {result['planner']}")
+    sizes = (f"{len(docs)} documents of {docs.counts.min()}-{docs.counts.max()} x {docs.dims} "
+             f"(members {len(docs.vectors)}, mean {docs.counts.mean():.1f}), {len(queries)} "
+             f"queries of {queries.counts.min()}-{queries.counts.max()} "
+             f"(mean {queries.counts.mean():.1f})")
+    source = ("Fashion-MNIST 7x7 patches" if args.fashion_mnist else
+              f"clustered, topics {args.topics} (1-{args.max_topics} per document), "
+              f"sigma {args.sigma}")
+    print(f"data: {sizes}; {source}, seed {args.seed}; m={args.m}, "
+          f"ef_construction={args.ef_construction}; planner settings: {result['planner']}")
     b = result["builds"]
     print(f"tables (with TOAST): docs {result['tables']['docs_mb']:.1f} MB, members "
           f"{result['tables']['members_mb']:.1f} MB (load {result['load_s']:.1f} s)")
@@ -649,6 +682,10 @@ def parse_args(argv):
     data.add_argument("--max-topics", type=int, default=3, help="most topics per document")
     data.add_argument("--sigma", type=float, default=0.35, help="RMS norm of a member's noise")
     data.add_argument("--seed", type=int, default=7)
+    data.add_argument("--fashion-mnist", action="store_true",
+                      help="documents and queries of Fashion-MNIST image patches instead")
+    data.add_argument("--query-patches", type=int, default=0,
+                      help="with --fashion-mnist: patches per query (0: all non-blank ones)")
     p.add_argument("--m", type=int, default=16)
     p.add_argument("--ef-construction", type=int, default=64)
     p.add_argument("--ef-search", type=int, default=40,
@@ -687,7 +724,10 @@ def main(argv):
     args = parse_args(argv)
     started = time.perf_counter()
     try:
-        docs, queries, _ = clustered_dataset(args)
+        if args.fashion_mnist:
+            docs, queries = fashion_mnist_patches(args)
+        else:
+            docs, queries, _ = clustered_dataset(args)
     except BenchError as err:
         log(f"error: {err}")
         return 2

@@ -34,27 +34,48 @@ MvvdHnswOpenIndex(Relation index, HnswIndex *hi, bool linking)
  * place before measures the element again before returning it (see scan.c).
  */
 
+/*
+ * Copies the vectors of count consecutive elements (a multivector row's members), a page at a
+ * time: the vectors of a chunk lie one after another across its vector pages, so a row of
+ * short vectors costs one or two pins instead of one per member.
+ */
+void
+MvvdHnswReadVectors(HnswIndex *hi, uint32 first, int count, float *out)
+{
+	const HnswLayout *layout = &hi->meta.layout;
+	char *dst = (char *) out;
+
+	while (count > 0)
+	{
+		uint32 in_chunk =
+			Min((uint32) count, layout->elements_per_chunk -
+									first % layout->elements_per_chunk);
+		HnswPlace place = MvvdHnswVectorPlace(layout, first);
+		Size remaining = (Size) in_chunk * layout->vector_bytes;
+
+		while (remaining > 0)
+		{
+			uint32 n = Min(remaining, HNSW_PAGE_PAYLOAD - place.offset);
+			Buffer buf = MvvdHnswPin(hi, place.block);
+
+			memcpy(dst, MvvdHnswPagePayload(BufferGetPage(buf)) + place.offset,
+				   n);
+			ReleaseBuffer(buf);
+			dst += n;
+			remaining -= n;
+			place.block++;
+			place.offset = 0;
+		}
+		first += in_chunk;
+		count -= in_chunk;
+	}
+}
+
 /* Copies an element's vector (it may span pages). */
 void
 MvvdHnswReadVector(HnswIndex *hi, uint32 id, float *out)
 {
-	const HnswLayout *layout = &hi->meta.layout;
-	HnswPlace place = MvvdHnswVectorPlace(layout, id);
-	char *dst = (char *) out;
-	uint32 remaining = layout->vector_bytes;
-
-	while (remaining > 0)
-	{
-		uint32 n = Min(remaining, HNSW_PAGE_PAYLOAD - place.offset);
-		Buffer buf = MvvdHnswPin(hi, place.block);
-
-		memcpy(dst, MvvdHnswPagePayload(BufferGetPage(buf)) + place.offset, n);
-		ReleaseBuffer(buf);
-		dst += n;
-		remaining -= n;
-		place.block++;
-		place.offset = 0;
-	}
+	MvvdHnswReadVectors(hi, id, 1, out);
 }
 
 /* One element of a distance batch: where its vector is, and the pins that hold it. */

@@ -71,6 +71,7 @@ void MvvdHnswPrefetchBlock(HnswIndex *hi, BlockNumber block);
 
 /* elements.c: opening an index and reading its elements */
 void MvvdHnswOpenIndex(Relation index, HnswIndex *hi, bool linking);
+void MvvdHnswReadVectors(HnswIndex *hi, uint32 first, int count, float *out);
 void MvvdHnswReadVector(HnswIndex *hi, uint32 id, float *out);
 int MvvdHnswReadNeighbors(HnswIndex *hi, uint32 id, int level, uint32 *out,
 						  int capacity);

@@ -108,8 +108,7 @@ score_row_of(HnswScanOpaque *so, HnswRowScan *rs, uint32 id)
 								   sizeof(float) * dims * rs->vectors_capacity)
 						: palloc(sizeof(float) * dims * rs->vectors_capacity);
 	}
-	for (int i = 0; i < info.member.count; i++)
-		MvvdHnswReadVector(hi, first + i, rs->vectors + (Size) i * dims);
+	MvvdHnswReadVectors(hi, first, info.member.count, rs->vectors);
 	row = palloc(sizeof(ScoredRow));
 	row->tid = info.heaptid;
 	row->distance = MvvdMultiVectorDistance(
