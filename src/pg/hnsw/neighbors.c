@@ -292,25 +292,15 @@ MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 static uint32
 shortest_link(HnswIndex *hi, uint32 base)
 {
-	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, base);
+	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
 	float *base_vector = palloc(sizeof(float) * hi->meta.dims);
 	float *scratch = palloc(sizeof(float) * hi->meta.dims);
-	uint32 *ids = palloc(sizeof(uint32) * MvvdHnswMaxListCapacity(hi->meta.m));
-	float *distances =
-		palloc(sizeof(float) * MvvdHnswMaxListCapacity(hi->meta.m));
+	uint32 *ids = palloc(sizeof(uint32) * capacity);
+	float *distances = palloc(sizeof(float) * capacity);
 	uint32 shortest = MVVD_NO_ELEMENT;
-	Buffer buf;
-	uint32 *list;
-	int capacity;
-	int n;
+	int n = MvvdHnswReadNeighbors(hi, base, 0, ids, capacity);
 
 	MvvdHnswReadVector(hi, base, base_vector);
-	buf = ReadBuffer(hi->rel, place.block);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	list = MvvdHnswListAt(BufferGetPage(buf), hi->meta.m, 0, place, &capacity);
-	n = MvvdHnswListLength(list, capacity);
-	memcpy(ids, list, sizeof(uint32) * n);
-	UnlockReleaseBuffer(buf);
 	MvvdHnswDistances(hi, base_vector, ids, n, distances, scratch);
 	for (int i = 0, best = -1; i < n; i++)
 		if (best < 0 || distances[i] < distances[best])
