@@ -35,13 +35,8 @@ CREATE TABLE src AS SELECT i AS id, (SELECT array_agg((SELECT array_agg(v[j] + r
 		ORDER BY j) FROM centres, generate_series(1, 8) j WHERE c = (i * 7 + m) % 40)::vector)
 	FROM generate_series(1, 2 + i % 11) m)::multivector AS v
 	FROM generate_series(1, 3 * $rows) i;
-ALTER TABLE src ADD PRIMARY KEY (id);
-CREATE TABLE q AS SELECT id AS qid, v FROM src WHERE id > 3 * $rows - 50;
-CREATE TABLE t (id int, v multivector(8));
-CREATE INDEX t_id ON t (id);
-INSERT INTO t SELECT * FROM src WHERE id <= $rows;
-CREATE INDEX t_v ON t USING mvvd_hnsw (v multivector_l2_ops);
 });
+SpaceReuse::fill_and_index($node, $rows, 50, 'multivector(8)', 'multivector_l2_ops');
 my $size = sub { SpaceReuse::index_size($node) };
 my $errors = sub { SpaceReuse::check_errors($node) };
 # rows (one in ten) that are not the first a search by their own value returns
@@ -56,16 +51,7 @@ SELECT count(*) FROM t a WHERE a.id % 10 = 0
 # recall@10 of the index against the exact order, over 50 queries
 sub recall { SpaceReuse::recall($node, '@->') }
 
-my $built = $size->();
-$node->safe_psql('postgres', 'DELETE FROM t');
-$node->safe_psql('postgres', 'VACUUM t');
-$node->safe_psql('postgres', "INSERT INTO t SELECT * FROM src WHERE id <= $rows");
-my $again = $size->();
-note("multivector index of $rows rows: $built bytes built, $again after deleting and "
-	  . "inserting them again");
-cmp_ok($again, '<=', 1.02 * $built,
-	'deleting every row and inserting it again grows the index by at most 2%');
-is($errors->(), '0', 'mvvd_hnsw_check reports no errors after the rows came back');
+SpaceReuse::refill($node, $rows, 'multivector index');
 is($not_found_by_own_value->(), '0',
 	'every row is found by its own value in the places of the deleted ones');
 
