@@ -67,3 +67,42 @@ EXPLAIN (COSTS OFF) SELECT id FROM plan_small_1536
 -- without an ORDER BY distance it is never used
 EXPLAIN (COSTS OFF) SELECT id FROM plan_small_384 WHERE id < 10;
 DROP TABLE plan_small_384, plan_small_1536;
+
+-- The ORDER BY distance is not computed again for each row the index returns when nothing
+-- above the scan reads it (the scan's junk column is a NULL); a plan that reads it (ties, a
+-- merge of partitions, the distance in the select list) keeps it. Small integer coordinates
+-- make many equal distances, so ties and merges are visible.
+CREATE TABLE plan_ties (id int, v vector(3));
+INSERT INTO plan_ties SELECT i, ARRAY[i % 5, i % 7, i % 3]::vector FROM generate_series(1, 2000) i;
+CREATE INDEX ON plan_ties USING mvvd_hnsw (v vector_l2_ops);
+CREATE TABLE plan_parts (id int, v vector(3)) PARTITION BY RANGE (id);
+CREATE TABLE plan_parts_1 PARTITION OF plan_parts FOR VALUES FROM (1) TO (1001);
+CREATE TABLE plan_parts_2 PARTITION OF plan_parts FOR VALUES FROM (1001) TO (2001);
+INSERT INTO plan_parts SELECT * FROM plan_ties;
+CREATE INDEX ON plan_parts USING mvvd_hnsw (v vector_l2_ops);
+ANALYZE plan_ties, plan_parts;
+SET enable_seqscan = off;
+SET mvvd.hnsw_ef_search = 400;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM plan_ties ORDER BY v <-> '[1,2,1]' LIMIT 5;
+SELECT count(*) AS rows, max(id) IS NOT NULL AS has_ids
+FROM (SELECT id FROM plan_ties ORDER BY v <-> '[1,2,1]' LIMIT 5) t;
+-- WITH TIES compares the distances: every row at the 5th distance comes back, as many as the
+-- exact answer has (about 19 rows share each point)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM plan_ties ORDER BY v <-> '[1,2,1]'
+	FETCH FIRST 5 ROWS WITH TIES;
+SELECT count(*) AS with_ties,
+	count(*) = (SELECT count(*) FROM plan_ties WHERE v <-> '[1,2,1]' = 0) AS all_ties
+FROM (SELECT id FROM plan_ties ORDER BY v <-> '[1,2,1]' FETCH FIRST 5 ROWS WITH TIES) t;
+-- a distance in the select list is computed (19 rows at 0, then the next point's)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT v <-> '[1,2,1]' AS d FROM plan_ties
+	ORDER BY v <-> '[1,2,1]' LIMIT 20;
+SELECT v <-> '[1,2,1]' AS d FROM plan_ties ORDER BY v <-> '[1,2,1]' LIMIT 20;
+-- a merge of the partitions' scans reads each one's distances: the merged rows come out in
+-- order (300 rows span three distances)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM plan_parts ORDER BY v <-> '[1,2,1]' LIMIT 300;
+SELECT bool_and(d >= previous) AS in_order, count(DISTINCT d) AS distances
+FROM (SELECT v <-> '[1,2,1]' AS d, lag(v <-> '[1,2,1]', 1, 0::float8) OVER () AS previous
+	FROM (SELECT v FROM plan_parts ORDER BY v <-> '[1,2,1]' LIMIT 300) t) u;
+RESET enable_seqscan;
+RESET mvvd.hnsw_ef_search;
+DROP TABLE plan_ties, plan_parts;

@@ -8,6 +8,7 @@
 #include "utils/guc.h"
 
 #include "pg/hnsw/hnsw.h"
+#include "pg/plan/plan.h"
 #include "pg/search/search.h"
 
 PG_MODULE_MAGIC;
@@ -20,6 +21,7 @@ _PG_init(void)
 {
 	MvvdHnswInitGucs();
 	MvvdSearchInitGucs();
+	MvvdPlanInitHooks();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mvvd");
 #else

@@ -17,12 +17,18 @@
 static const char *const access_methods[] = {"mvvd_hnsw"};
 
 bool
-MvvdIsOrderingIndex(Relation index)
+MvvdIsOrderingAccessMethod(Oid am)
 {
 	for (int i = 0; i < lengthof(access_methods); i++)
-		if (index->rd_rel->relam == get_index_am_oid(access_methods[i], true))
+		if (am == get_index_am_oid(access_methods[i], true))
 			return true;
 	return false;
+}
+
+bool
+MvvdIsOrderingIndex(Relation index)
+{
+	return MvvdIsOrderingAccessMethod(index->rd_rel->relam);
 }
 
 IndexScanDesc

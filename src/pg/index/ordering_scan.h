@@ -29,8 +29,9 @@ typedef struct MvvdScanHeader
 	int ef; /* the narrowest first beam; 0 leaves it to the access method's GUC */
 } MvvdScanHeader;
 
-/* Whether the index belongs to one of MVVD's access methods. */
+/* Whether the index (or access method) is one of MVVD's. */
 bool MvvdIsOrderingIndex(Relation index);
+bool MvvdIsOrderingAccessMethod(Oid am);
 
 /*
  * Starts a scan of index (on heap) ordered by the distance of strategy to query, with a first
