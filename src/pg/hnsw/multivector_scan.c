@@ -4,8 +4,8 @@
  * consecutive elements, and each record knows its place in its row), and every row is scored
  * exactly with the ORDER BY operator from its vectors in the index. The next row returned is
  * the best scored one once every search has gone deep enough: mvvd.hnsw_candidates members for
- * the first row, and as the scan goes on, about as many members as the rows returned so far
- * hold, so a LIMIT under a selective WHERE still fills (iterative scans). With strict order a
+ * the first row, and as the scan goes on, all searches together about as many members as the
+ * rows returned so far hold, so a LIMIT under a selective WHERE still fills (iterative scans). With strict order a
  * row scoring below one already returned is left out; with relaxed order it comes out late.
  */
 #include "postgres.h"
@@ -150,7 +150,11 @@ pull(HnswScanOpaque *so, HnswRowScan *rs, int64 n)
 	return any;
 }
 
-/* How deep every search must be before the next row is returned. */
+/*
+ * How deep every search must be before the next row is returned: the searches together hold
+ * at least the members of the rows returned so far and the next one (any search may find a
+ * row, so they share that count).
+ */
 static int64
 target_depth(HnswScanOpaque *so, HnswRowScan *rs)
 {
@@ -158,7 +162,7 @@ target_depth(HnswScanOpaque *so, HnswRowScan *rs)
 
 	if (so->mode == MVVD_SCAN_OFF)
 		return rs->depth;
-	return Max(rs->depth, (int64) ((rs->returned + 1) * per_row));
+	return Max(rs->depth, (int64) ((rs->returned + 1) * per_row / so->nquery));
 }
 
 bool
