@@ -2,9 +2,8 @@
 # (as one written by a later or earlier format would) is refused by a scan, an insert, VACUUM
 # and mvvd_hnsw_check with SQLSTATE 0A000 and a hint that rebuilds it, and REINDEX brings it back;
 # a damaged magic number is reported as a corrupted index (XX002), and so is a damaged chain of
-# copies (rows with equal vectors), which mvvd_hnsw_check reports too, and a graph cut in two is
-# reported by the check and linked back by VACUUM. Pages are changed on disk while the server is
-# stopped.
+# copies (rows with equal vectors), which mvvd_hnsw_check reports too. Pages are changed on disk
+# while the server is stopped.
 
 use strict;
 use warnings;
@@ -204,41 +203,6 @@ like(
 $node->safe_psql('postgres', q{REINDEX INDEX "Store".dup_idx});
 is($node->safe_psql('postgres', "$settings $copies"),
 	'21', 'after REINDEX every equal row is found again');
-
-# A graph cut in two: the entry point's level-0 list emptied (its first id made the list's end,
-# MVVD_NO_ELEMENT), so no walk on level 0 leads anywhere from it. The check reports every other
-# element out of reach, and a VACUUM with no dead rows links each one back in.
-$node->safe_psql(
-	'postgres', q{
-CREATE TABLE "Store".cut (id int, emb vector(3));
-INSERT INTO "Store".cut
-  SELECT i, ARRAY[i % 17, i % 13, i % 11]::float8[]::vector FROM generate_series(1, 500) i;
-CREATE INDEX cut_idx ON "Store".cut USING mvvd_hnsw (emb vector_l2_ops);
-});
-my $unreachable =
-  q{SELECT count(*) FROM mvvd_hnsw_check('"Store".cut_idx') WHERE problem LIKE 'not reachable%'};
-my $found_by_own_vector = qq{$settings SELECT count(*) FROM "Store".cut c
-  WHERE c.id = (SELECT id FROM "Store".cut ORDER BY emb <-> c.emb LIMIT 1)};
-is($node->safe_psql('postgres', $unreachable), '0', 'the cut index starts sound');
-$node->safe_psql('postgres', 'CHECKPOINT');
-open(my $meta_fh, '<', index_path('"Store".cut_idx')) or die "open: $!";
-binmode $meta_fh;
-# HnswMeta: six uint32s and the ten of HnswLayout, then next_id, chunks, entry_id
-seek($meta_fh, $magic_offset + 4 * 18, 0) or die "seek: $!";
-read($meta_fh, my $entry_bytes, 4) == 4 or die "read: $!";
-close($meta_fh);
-my $entry = unpack('L', $entry_bytes);
-my $neighbors_offset = 12;    # after the heap TID, level, flags and next_copy
-poke('"Store".cut_idx', record_offset('"Store".cut_idx', $entry) + $neighbors_offset,
-	0xFFFFFFFF);
-is($node->safe_psql('postgres', $unreachable),
-	'499', 'the check reports every element but the entry out of reach');
-$node->safe_psql('postgres', 'VACUUM "Store".cut');
-is($node->safe_psql('postgres', $unreachable), '0', 'VACUUM linked every one back');
-is($node->safe_psql('postgres', $dup_check =~ s/dup_idx/cut_idx/r),
-	'', 'and the index checks clean');
-is($node->safe_psql('postgres', $found_by_own_vector),
-	'500', 'every row is found by its own vector');
 
 $node->stop;
 done_testing();

@@ -191,6 +191,8 @@ void MvvdHnswSetNeighbors(HnswIndex *hi, uint32 id, int level,
 						  bool keep_existing);
 void MvvdHnswEmptyUpperLists(HnswIndex *hi, uint32 id, int level,
 							 uint32 upper_slot);
+bool MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+					  const float *new_vector, int how);
 int MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 						uint32 new_id, const float *new_vector, int how,
 						bool force_one);

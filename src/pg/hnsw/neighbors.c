@@ -179,7 +179,7 @@ MvvdHnswEmptyUpperLists(HnswIndex *hi, uint32 id, int level, uint32 upper_slot)
 static int
 prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 		   uint32 new_id, const float *new_vector, int how, uint32 *chosen,
-		   bool *kept_new, uint32 *dropped)
+		   bool *kept_new)
 {
 	float *base_vector = palloc(sizeof(float) * hi->meta.dims);
 	uint32 *ids = palloc(sizeof(uint32) * (n + 1));
@@ -203,16 +203,6 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
 	}
 	for (int i = 0; i < nkept; i++)
 		chosen[i] = ids[kept[i]];
-	*dropped = MVVD_NO_ELEMENT;
-	for (int i = 0; i < n; i++)
-	{
-		bool stays = false;
-
-		for (int j = 0; j < nkept && !stays; j++)
-			stays = chosen[j] == list[i];
-		if (!stays)
-			*dropped = list[i];
-	}
 	return nkept;
 }
 
@@ -220,12 +210,11 @@ prune_list(HnswIndex *hi, uint32 base, int level, const uint32 *list, int n,
  * Adds new_id to the list of `base` on a level: appended when there is room; else, unless `how`
  * is HNSW_LINK_IF_ROOM, it takes the place of the one the list drops (see prune_list). Read and
  * written under one exclusive lock, so concurrent inserts linking to the same element do not
- * lose each other's links. Returns whether the list now holds new_id; *dropped receives the id
- * the list let go for it, if any.
+ * lose each other's links. Returns whether the list now holds new_id.
  */
-static bool
-link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
-		  const float *new_vector, int how, uint32 *dropped)
+bool
+MvvdHnswLinkBack(HnswIndex *hi, uint32 base, int level, uint32 new_id,
+				 const float *new_vector, int how)
 {
 	HnswPlace place;
 	Buffer buf;
@@ -235,7 +224,6 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 	HnswEdit edit;
 	bool kept_new = true;
 
-	*dropped = MVVD_NO_ELEMENT;
 	if (!list_place(hi, base, level, &place))
 		return false;
 	buf = ReadBuffer(hi->rel, place.block);
@@ -268,7 +256,7 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 	{
 		uint32 *chosen = palloc(sizeof(uint32) * (n + 1));
 		int nkept = prune_list(hi, base, level, list, n, new_id, new_vector,
-							   how, chosen, &kept_new, dropped);
+							   how, chosen, &kept_new);
 
 		MvvdHnswEditStart(&edit, hi);
 		list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, level,
@@ -278,82 +266,6 @@ link_back(HnswIndex *hi, uint32 base, int level, uint32 new_id,
 	}
 	UnlockReleaseBuffer(buf);
 	return kept_new;
-}
-
-/* Whether element id holds the same vector as `vector`, byte for byte. */
-static bool
-is_copy(HnswIndex *hi, uint32 id, const float *vector, float *scratch)
-{
-	MvvdHnswReadVector(hi, id, scratch);
-	return memcmp(scratch, vector, sizeof(float) * hi->meta.dims) == 0;
-}
-
-/*
- * Copies of one vector look interchangeable to the heuristic: a full list that a new copy
- * joins lets another copy go, as if the copy it keeps led to it, which it need not. The
- * copies new_id's links let go (n of them) join new_id's own level-0 list, in place of its
- * links to other copies if it is full, so that each keeps a way in: 1,000 equal multivector
- * members inserted one by one among 3,000 rows left 20 to 49 out of reach before.
- */
-static void
-hand_over(HnswIndex *hi, uint32 new_id, const float *vector,
-		  const uint32 *copies, int n)
-{
-	int capacity = MvvdHnswMaxListCapacity(hi->meta.m);
-	uint32 *ids = palloc(sizeof(uint32) * capacity);
-	bool *replaceable = palloc0(sizeof(bool) * capacity);
-	float *scratch = palloc(sizeof(float) * hi->meta.dims);
-	int nlist = MvvdHnswReadNeighbors(hi, new_id, 0, ids, capacity);
-	HnswPlace place = MvvdHnswRecordPlace(&hi->meta.layout, new_id);
-	Buffer buf;
-	HnswEdit edit;
-	uint32 *list;
-	int length;
-	bool changed = false;
-
-	for (int i = 0; i < nlist; i++)
-	{
-		replaceable[i] = is_copy(hi, ids[i], vector, scratch);
-		for (int j = 0; j < n && replaceable[i]; j++)
-			replaceable[i] = ids[i] != copies[j];
-	}
-	buf = ReadBuffer(hi->rel, place.block);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	MvvdHnswEditStart(&edit, hi);
-	list = MvvdHnswListAt(MvvdHnswEditPage(&edit, buf), hi->meta.m, 0, place,
-						  &capacity);
-	length = MvvdHnswListLength(list, capacity);
-	for (int j = 0, slot = length - 1; j < n; j++)
-	{
-		bool present = false;
-
-		for (int i = 0; i < length && !present; i++)
-			present = list[i] == copies[j];
-		if (present)
-			continue;
-		if (length < capacity)
-		{
-			list[length++] = copies[j];
-			changed = true;
-			continue;
-		}
-		/* a slot whose link (read before the lock) went to another copy */
-		while (slot >= 0 &&
-			   !(slot < nlist && list[slot] == ids[slot] && replaceable[slot]))
-			slot--;
-		if (slot < 0)
-			break;
-		list[slot--] = copies[j];
-		changed = true;
-	}
-	if (changed)
-	{
-		MvvdHnswWriteList(list, capacity, list, length);
-		MvvdHnswEditFinish(&edit);
-	}
-	else
-		MvvdHnswEditCancel(&edit);
-	UnlockReleaseBuffer(buf);
 }
 
 /*
@@ -367,29 +279,12 @@ MvvdHnswLinkBackAll(HnswIndex *hi, const uint32 *ids, int n, int level,
 					bool force_one)
 {
 	int linked = 0;
-	uint32 *copies = palloc(sizeof(uint32) * (n + 1));
-	int ncopies = 0;
-	float *scratch = palloc(sizeof(float) * hi->meta.dims);
-	uint32 dropped;
 
-	for (int i = 0; i <= n; i++)
-	{
-		if (i < n)
-			linked += link_back(hi, ids[i], level, new_id, new_vector, how,
-								&dropped);
-		else if (linked == 0 && n > 0 && force_one)
-			linked += link_back(hi, ids[0], level, new_id, new_vector,
-								HNSW_LINK_FORCE, &dropped);
-		else
-			break;
-		if (level == 0 && dropped != MVVD_NO_ELEMENT &&
-			is_copy(hi, dropped, new_vector, scratch))
-			copies[ncopies++] = dropped;
-	}
-	if (ncopies > 0)
-		hand_over(hi, new_id, new_vector, copies, ncopies);
-	pfree(copies);
-	pfree(scratch);
+	for (int i = 0; i < n; i++)
+		linked += MvvdHnswLinkBack(hi, ids[i], level, new_id, new_vector, how);
+	if (linked == 0 && n > 0 && force_one)
+		linked += MvvdHnswLinkBack(hi, ids[0], level, new_id, new_vector,
+								   HNSW_LINK_FORCE);
 	return linked;
 }
 
