@@ -5,8 +5,9 @@
  * exactly with the ORDER BY operator from its vectors in the index. The next row returned is
  * the best scored one once every search has gone deep enough: mvvd.hnsw_candidates members for
  * the first row, and as the scan goes on, all searches together about as many members as the
- * rows returned so far hold, so a LIMIT under a selective WHERE still fills (iterative scans). With strict order a
- * row scoring below one already returned is left out; with relaxed order it comes out late.
+ * rows returned so far hold, so a LIMIT under a selective WHERE still fills (iterative scans).
+ * With strict order a row scoring below one already returned is left out; with relaxed order it
+ * comes out late.
  */
 #include "postgres.h"
 
